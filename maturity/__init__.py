@@ -1,0 +1,1 @@
+"""PHM maturity-matrix self-assessment: framework, scoring, persistence."""

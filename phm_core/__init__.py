@@ -1,0 +1,1 @@
+"""PHM Navigator analytics: pure Python, no Streamlit. Loaders, geography, statistics and figure builders."""

@@ -1,0 +1,31 @@
+"""Where the app keeps what it writes at run time, and where the shipped data lives."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+GEODATA_DIR = PROJECT_ROOT / "geodata" / "data"
+DEFAULT_DATA_DIR = PROJECT_ROOT / ".data"
+DATA_DIR_ENV = "PHM_DATA_DIR"
+DATABASE_URL_ENV = "DATABASE_URL"
+
+
+def data_dir(*, create: bool = True) -> Path:
+    """Return the one local directory for run-time files (database, synthetic populations, models).
+
+    Set ``PHM_DATA_DIR`` to move it; the default is ``.data/`` in the project, which git ignores.
+    """
+    path = Path(os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR).expanduser()
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_url() -> str:
+    """Return ``DATABASE_URL`` when set (e.g. PostgreSQL), otherwise a SQLite file in the data directory."""
+    url = os.environ.get(DATABASE_URL_ENV)
+    if url:
+        return url
+    return f"sqlite:///{data_dir() / 'phm_navigator.sqlite'}"
