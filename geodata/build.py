@@ -1,0 +1,363 @@
+"""Rebuild the shipped data in ``geodata/data/`` from the real open data in ``../shared/data``.
+
+Run from the project root::
+
+    python -m geodata.build --source ../shared/data
+
+Every output is Parquet (GeoParquet for polygons), small enough to ship in the repository. The app never reads
+the source folder at run time; it reads only what this script writes. See ``geodata/PROVENANCE.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
+
+OUT_DIR = Path(__file__).resolve().parent / "data"
+BRITISH_NATIONAL_GRID = "EPSG:27700"
+WGS84 = "EPSG:4326"
+# Display polygons: simplified in metres (British National Grid), then coordinates snapped to this grid in degrees.
+COORDINATE_PRECISION_DEGREES = 1e-4  # about 7 m east-west and 11 m north-south in England
+SIMPLIFY_METRES = {"lsoa": 15.0, "msoa": 40.0, "lad": 80.0, "sub_icb": 100.0, "icb": 150.0}
+
+DOMAINS = {
+    "IMD": "imd",
+    "Income": "income",
+    "Employment": "employment",
+    "Education": "education",
+    "Health": "health",
+    "Crime": "crime",
+    "Housing_and_Services": "housing",
+    "Environment": "environment",
+}
+AGE_BANDS = {
+    "Aged 15 years and under": "pop_0_15",
+    "Aged 16 to 24 years": "pop_16_24",
+    "Aged 25 to 34 years": "pop_25_34",
+    "Aged 35 to 49 years": "pop_35_49",
+    "Aged 50 to 64 years": "pop_50_64",
+    "Aged 65 years and over": "pop_65_plus",
+}
+AIR_QUALITY = {
+    "air_quality_indicator": "aq_indicator",
+    "nitrogen_dioxide_component_of_air_quality_indicator": "aq_no2",
+    "benzene_component_of_air_quality_indicator": "aq_benzene",
+    "sulphur_dioxide_component_of_air_quality_indicator": "aq_so2",
+    "particulates_component_of_air_quality_indicator": "aq_particulates",
+    "n_lsoa11": "aq_n_lsoa11",
+}
+ENGLAND_LSOA_COUNT = 33_755
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def _display_geometry(frame: gpd.GeoDataFrame, *, level: str) -> gpd.GeoDataFrame:
+    """Simplify polygons in metres, snap to a coarse degree grid, and keep them valid for display."""
+    projected = frame.to_crs(BRITISH_NATIONAL_GRID)
+    simplified = projected.geometry.simplify(SIMPLIFY_METRES[level], preserve_topology=True)
+    back = gpd.GeoSeries(simplified, crs=BRITISH_NATIONAL_GRID).to_crs(WGS84)
+    snapped = shapely.set_precision(back.values, COORDINATE_PRECISION_DEGREES, mode="valid_output")
+    # Snapping can leave collections with stray lines; keep only the polygonal part.
+    snapped = np.array([_polygonal(geom) for geom in snapped], dtype=object)
+    out = frame.copy()
+    out["geometry"] = gpd.GeoSeries(snapped, crs=WGS84, index=frame.index)
+    empty = out.geometry.is_empty | out.geometry.isna()
+    if empty.any():
+        # An area collapsed by snapping: fall back to its unsnapped simplified shape.
+        out.loc[empty, "geometry"] = back[empty].values
+    return out
+
+
+def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+    if geom is None or geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
+    if not parts:
+        return shapely.Polygon()
+    return shapely.unary_union(parts)
+
+
+def build_lsoa_table(source: Path) -> pd.DataFrame:
+    """One row per LSOA 2021 in England: hierarchy, IMD 2025, Census 2021 population, rurality, air quality."""
+    lookup = pd.read_csv(source / "lookups" / "lookup_lsoa21_icb24.csv")
+    wards = pd.read_csv(source / "lookups" / "lookup_lsoa21_ward24_ltla24.csv")
+    wards = wards.loc[wards["lsoa21_code"].str.startswith("E"), ["lsoa21_code", "ltla24_code", "ltla24_name"]]
+    msoa = gpd.read_file(source / "boundaries" / "msoa21_bsc_england.geojson", ignore_geometry=True)
+    imd = pd.read_csv(source / "imd2025_lsoa21" / "imd2025_england_lsoa21.csv")
+    population = pd.read_csv(source / "population" / "census2021_usual_residents_lsoa21_age6_wide.csv")
+    rurality = pd.read_csv(source / "lookups" / "ruc21_lsoa21.csv")
+    air = pd.read_csv(source / "air_quality_lsoa" / "iod2019_air_quality_indicator_mapped_to_lsoa21.csv")
+
+    table = lookup.merge(wards, on="lsoa21_code", how="left", validate="one_to_one")
+    # ONS names an LSOA as its MSOA's name plus one letter: "Colchester 018A" is in MSOA "Colchester 018".
+    table["msoa21_name"] = table["lsoa21_name"].str[:-1]
+    table = table.merge(msoa, on="msoa21_name", how="left", validate="many_to_one")
+
+    renamed = {}
+    for source_name, key in DOMAINS.items():
+        for measure in ("score", "rank", "decile"):
+            renamed[f"{source_name}_{measure}"] = f"{key}_{measure}"
+    imd = imd.rename(columns=renamed)
+    table = table.merge(imd, on="lsoa21_code", how="left", validate="one_to_one")
+
+    population = population.rename(columns={"total_usual_residents": "pop_total", **AGE_BANDS})
+    table = table.merge(
+        population[["lsoa21_code", "pop_total", *AGE_BANDS.values()]],
+        on="lsoa21_code",
+        how="left",
+        validate="one_to_one",
+    )
+    rurality = rurality.rename(columns={"classification": "ruc21_name", "ruc": "ruc21_urban_rural"})
+    table = table.merge(rurality, on="lsoa21_code", how="left", validate="one_to_one")
+    table = table.merge(air.rename(columns=AIR_QUALITY), on="lsoa21_code", how="left", validate="one_to_one")
+
+    for column in ["pop_total", *AGE_BANDS.values(), "aq_n_lsoa11"]:
+        table[column] = table[column].astype("int32")
+    for key in DOMAINS.values():
+        table[f"{key}_rank"] = table[f"{key}_rank"].astype("int32")
+        table[f"{key}_decile"] = table[f"{key}_decile"].astype("int8")
+    table = table.sort_values("lsoa21_code").reset_index(drop=True)
+    _check_lsoa_table(table)
+    return table
+
+
+def _check_lsoa_table(table: pd.DataFrame) -> None:
+    problems = []
+    if len(table) != ENGLAND_LSOA_COUNT:
+        problems.append(f"{len(table)} LSOAs, expected {ENGLAND_LSOA_COUNT}")
+    missing = table.columns[table.isna().any()].tolist()
+    if missing:
+        problems.append(f"missing values in {missing}")
+    if table["icb24_code"].nunique() != 42:
+        problems.append(f"{table['icb24_code'].nunique()} ICBs, expected 42")
+    band_sum = table[list(AGE_BANDS.values())].sum(axis=1)
+    if not (band_sum == table["pop_total"]).all():
+        problems.append("age bands do not sum to the LSOA total")
+    if problems:
+        raise SystemExit("LSOA table failed its checks: " + "; ".join(problems))
+
+
+def build_practices(source: Path, lsoa_centroids: pd.DataFrame, lsoa: pd.DataFrame) -> pd.DataFrame:
+    """GP practices with location, list size and PCN / sub-ICB / ICB from the QOF 2023-24 reference.
+
+    The reference carries 2023 ONS codes; two ICBs were recoded in April 2024 (Surrey Heartlands, Sussex), so
+    the ONS codes are taken from the April 2024 lookup through the unchanged NHS (ODS) sub-ICB codes.
+    """
+    gp = source / "gp_practices"
+    reference = pd.read_csv(gp / "qof_2023_24_organisation_reference_practice_pcn_subicb_icb.csv")
+    locations = pd.read_csv(gp / "gp_practice_locations_codepointopen.csv")
+    payments = pd.read_csv(gp / "nhs_payments_to_general_practice_2022_23.csv", encoding="utf-8-sig")
+    imd = pd.read_csv(gp / "ohid_fingertips_practice_imd2019_score_with_icb.csv")
+    life = pd.read_csv(
+        source / "health_index_life_expectancy" / "ohid_gp_practice_life_expectancy_msoa_based_by_sex.csv"
+    )
+    practices = reference.rename(
+        columns={
+            "PRACTICE_CODE": "practice_code",
+            "PRACTICE_NAME": "practice_name",
+            "PCN_ODS_CODE": "pcn_code",
+            "PCN_NAME": "pcn_name",
+            "SUB_ICB_ODS_CODE": "sicbl24_code_nhs",
+        }
+    )[["practice_code", "practice_name", "pcn_code", "pcn_name", "sicbl24_code_nhs"]]
+    sub_icbs = lsoa[["sicbl24_code", "sicbl24_code_nhs", "icb24_code", "icb24_code_nhs"]].drop_duplicates()
+    practices = practices.merge(sub_icbs, on="sicbl24_code_nhs", how="left", validate="many_to_one")
+    practices = practices.merge(
+        locations[["practice_code", "postcode", "lat", "lon"]], on="practice_code", how="left"
+    )
+    payments = payments.rename(
+        columns={
+            "Practice Code": "practice_code",
+            "Number of Registered Patients (Last Known Figure)": "list_size",
+        }
+    )
+    practices = practices.merge(payments[["practice_code", "list_size"]], on="practice_code", how="left")
+    imd = imd.rename(columns={"Practice.Code": "practice_code", "IMD": "practice_imd2019_score"})
+    practices = practices.merge(
+        imd[["practice_code", "practice_imd2019_score"]], on="practice_code", how="left"
+    )
+    latest = life.loc[life["Year"] == 2020].rename(
+        columns={
+            "Practice.Code": "practice_code",
+            "Life_Expectancy_Female": "life_expectancy_female_2020",
+            "Life_Expectancy_Male": "life_expectancy_male_2020",
+        }
+    )
+    practices = practices.merge(
+        latest[["practice_code", "life_expectancy_female_2020", "life_expectancy_male_2020"]],
+        on="practice_code",
+        how="left",
+    )
+    practices["list_size"] = practices["list_size"].round().astype("Int32")
+    practices["pcn_name"] = practices["pcn_name"].str.strip()
+
+    # The LSOA each practice sits in (nearest LSOA centroid), so practices can be placed in LADs too.
+    located = practices["lat"].notna()
+    tree = cKDTree(_to_metres(lsoa_centroids[["lon", "lat"]].to_numpy()))
+    _, nearest = tree.query(_to_metres(practices.loc[located, ["lon", "lat"]].to_numpy()))
+    practices.loc[located, "lsoa21_code"] = lsoa_centroids["lsoa21_code"].to_numpy()[nearest]
+    return practices.sort_values("practice_code").reset_index(drop=True)
+
+
+def _to_metres(lon_lat: np.ndarray) -> np.ndarray:
+    """An equirectangular projection good enough for nearest-neighbour search within England."""
+    lon, lat = lon_lat[:, 0], lon_lat[:, 1]
+    return np.column_stack([lon * 111_320 * np.cos(np.radians(52.5)), lat * 110_540])
+
+
+def assign_neighbourhoods(
+    lsoa: pd.DataFrame, lsoa_centroids: pd.DataFrame, practices: pd.DataFrame
+) -> pd.DataFrame:
+    """Give each LSOA the PCN of its nearest GP practice in the same ICB (an approximate neighbourhood).
+
+    PCNs are lists of registered patients, not areas; without the registrations-by-LSOA file, the nearest
+    practice is the published proxy most PHM teams use for mapping a PCN footprint.
+    """
+    located = practices.dropna(subset=["lat", "lon"])
+    centroids = lsoa_centroids.set_index("lsoa21_code").loc[lsoa["lsoa21_code"]]
+    pcn_code = np.empty(len(lsoa), dtype=object)
+    for icb, rows in lsoa.groupby("icb24_code").indices.items():
+        candidates = located.loc[located["icb24_code"] == icb]
+        tree = cKDTree(_to_metres(candidates[["lon", "lat"]].to_numpy()))
+        _, nearest = tree.query(_to_metres(centroids.iloc[rows][["lon", "lat"]].to_numpy()))
+        pcn_code[rows] = candidates["pcn_code"].to_numpy()[nearest]
+    out = lsoa.copy()
+    out["pcn_code"] = pcn_code
+    names = practices.drop_duplicates("pcn_code").set_index("pcn_code")["pcn_name"]
+    out["pcn_name"] = out["pcn_code"].map(names)
+    return out
+
+
+def build_boundaries(source: Path, lsoa: pd.DataFrame) -> dict[str, gpd.GeoDataFrame]:
+    """Display polygons for LSOA, MSOA, LAD, sub-ICB and ICB in England."""
+    b = source / "boundaries"
+    lsoa_geo = gpd.read_file(b / "lsoa21_bsc_england.geojson")[["lsoa21_code", "geometry"]]
+    msoa_geo = gpd.read_file(b / "msoa21_bsc_england.geojson")[["msoa21_code", "geometry"]]
+    lad_geo = gpd.read_file(b / "ltla24_buc_uk.geojson")
+    lad_geo = lad_geo.loc[lad_geo["ltla24_code"].isin(lsoa["ltla24_code"]), ["ltla24_code", "geometry"]]
+    sub_icb_geo = gpd.read_file(b / "sicbl24_dissolved_from_lsoa21_bsc.geojson")[["sicbl24_code", "geometry"]]
+    icb_geo = gpd.read_file(b / "icb24_dissolved_from_lsoa21_bsc.geojson")[["icb24_code", "geometry"]]
+    frames = {
+        "lsoa": lsoa_geo,
+        "msoa": msoa_geo,
+        "lad": lad_geo,
+        "sub_icb": sub_icb_geo,
+        "icb": icb_geo,
+    }
+    return {
+        level: _display_geometry(frame.sort_values(frame.columns[0]).reset_index(drop=True), level=level)
+        for level, frame in frames.items()
+    }
+
+
+def build_health_index(source: Path) -> pd.DataFrame:
+    """The ONS Health Index underlying indicator values per LAD (2021 codes), 2015-2021, long format."""
+    hi = pd.read_csv(
+        source / "health_index_life_expectancy" / "ons_health_index_ltla21_indicators_2015_2021_long.csv"
+    )
+    hi["year"] = hi["year"].astype("int16")
+    hi["indicator"] = hi["indicator"].astype("category")
+    return hi.rename(columns={"ltla21_code": "ltla21_code"}).reset_index(drop=True)
+
+
+def build_practice_life_expectancy(source: Path) -> pd.DataFrame:
+    """OHID life expectancy at birth by GP practice (MSOA based), by sex, 2010-2020, long format."""
+    life = pd.read_csv(
+        source / "health_index_life_expectancy" / "ohid_gp_practice_life_expectancy_msoa_based_by_sex.csv"
+    )
+    long = life.melt(
+        id_vars=["Practice.Code", "Year", "IMD_quintile"],
+        value_vars=["Life_Expectancy_Female", "Life_Expectancy_Male"],
+        var_name="sex",
+        value_name="life_expectancy",
+    )
+    long["sex"] = long["sex"].map({"Life_Expectancy_Female": "Female", "Life_Expectancy_Male": "Male"})
+    long = long.rename(
+        columns={"Practice.Code": "practice_code", "Year": "year", "IMD_quintile": "practice_imd_quintile"}
+    )
+    long = long.dropna(subset=["life_expectancy"])
+    long["year"] = long["year"].astype("int16")
+    return long.sort_values(["practice_code", "year", "sex"]).reset_index(drop=True)
+
+
+def build_qof_prevalence(source: Path) -> pd.DataFrame:
+    """House of Commons Library modelled QOF prevalence 2019/20 by LAD (register, list size, prevalence)."""
+    qof = pd.read_csv(source / "qof_modelled_prevalence_hoc" / "hoc_qof1920_modelled_prevalence_lad.csv")
+    return qof.rename(
+        columns={"lad_code": "lad_code", "group_code": "register_code", "register": "register_count"}
+    )
+
+
+def write_outputs(source: Path, out_dir: Path = OUT_DIR) -> dict[str, int]:
+    """Build every shipped table and write it; return the size in bytes of each file."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _say(f"Reading {source}")
+    lsoa = build_lsoa_table(source)
+    boundaries = build_boundaries(source, lsoa)
+
+    lsoa_points = gpd.read_file(source / "boundaries" / "lsoa21_bsc_england.geojson")
+    projected = lsoa_points.to_crs(BRITISH_NATIONAL_GRID).representative_point().to_crs(WGS84)
+    centroids = pd.DataFrame(
+        {"lsoa21_code": lsoa_points["lsoa21_code"], "lon": projected.x, "lat": projected.y}
+    )
+    lsoa = lsoa.merge(centroids, on="lsoa21_code", how="left", validate="one_to_one")
+
+    practices = build_practices(source, centroids, lsoa)
+    lsoa = assign_neighbourhoods(lsoa, centroids, practices)
+
+    outputs: dict[str, pd.DataFrame] = {
+        "lsoa.parquet": lsoa,
+        "gp_practices.parquet": practices,
+        "health_index_lad.parquet": build_health_index(source),
+        "practice_life_expectancy.parquet": build_practice_life_expectancy(source),
+        "qof_prevalence_lad.parquet": build_qof_prevalence(source),
+    }
+    sizes: dict[str, int] = {}
+    for name, frame in outputs.items():
+        path = out_dir / name
+        frame.to_parquet(path, index=False, compression="zstd")
+        sizes[name] = path.stat().st_size
+    for level, frame in boundaries.items():
+        path = out_dir / f"boundaries_{level}.parquet"
+        frame.to_parquet(path, index=False, compression="zstd", geometry_encoding="WKB")
+        sizes[path.name] = path.stat().st_size
+    manifest = {
+        "source": "../shared/data (see geodata/PROVENANCE.md)",
+        "files": {name: {"bytes": size} for name, size in sorted(sizes.items())},
+        "lsoa_count": int(len(lsoa)),
+        "england_population_census2021": int(lsoa["pop_total"].sum()),
+    }
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return sizes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--source", type=Path, default=Path("../shared/data"), help="folder of the open data")
+    parser.add_argument("--out", type=Path, default=OUT_DIR, help="where to write the shipped data")
+    args = parser.parse_args(argv)
+    if not (args.source / "README.md").exists():
+        print(
+            f"error: {args.source} does not look like the shared data folder (no README.md)", file=sys.stderr
+        )
+        return 2
+    sizes = write_outputs(args.source, args.out)
+    total = sum(sizes.values())
+    for name, size in sorted(sizes.items()):
+        _say(f"{name:40s} {size / 1e6:8.2f} MB")
+    _say(f"{'total':40s} {total / 1e6:8.2f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
