@@ -21,6 +21,8 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
+from phm_core.loaders import polygonal_part
+
 OUT_DIR = Path(__file__).resolve().parent / "data"
 BRITISH_NATIONAL_GRID = "EPSG:27700"
 WGS84 = "EPSG:4326"
@@ -68,7 +70,7 @@ def _display_geometry(frame: gpd.GeoDataFrame, *, level: str) -> gpd.GeoDataFram
     back = gpd.GeoSeries(simplified, crs=BRITISH_NATIONAL_GRID).to_crs(WGS84)
     snapped = shapely.set_precision(back.values, COORDINATE_PRECISION_DEGREES, mode="valid_output")
     # Snapping can leave collections with stray lines; keep only the polygonal part.
-    snapped = np.array([_polygonal(geom) for geom in snapped], dtype=object)
+    snapped = np.array([polygonal_part(geom) for geom in snapped], dtype=object)
     out = frame.copy()
     out["geometry"] = gpd.GeoSeries(snapped, crs=WGS84, index=frame.index)
     empty = out.geometry.is_empty | out.geometry.isna()
@@ -76,15 +78,6 @@ def _display_geometry(frame: gpd.GeoDataFrame, *, level: str) -> gpd.GeoDataFram
         # An area collapsed by snapping: fall back to its unsnapped simplified shape.
         out.loc[empty, "geometry"] = back[empty].values
     return out
-
-
-def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
-    if geom is None or geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
-    if not parts:
-        return shapely.Polygon()
-    return shapely.unary_union(parts)
 
 
 def build_lsoa_table(source: Path) -> pd.DataFrame:
@@ -147,6 +140,14 @@ def _check_lsoa_table(table: pd.DataFrame) -> None:
         raise SystemExit("LSOA table failed its checks: " + "; ".join(problems))
 
 
+def _read_practice_life_expectancy(source: Path) -> pd.DataFrame:
+    """OHID practice life expectancy, one row per practice and year (a few practices have F and M on two rows)."""
+    life = pd.read_csv(
+        source / "health_index_life_expectancy" / "ohid_gp_practice_life_expectancy_msoa_based_by_sex.csv"
+    )
+    return life.groupby(["Practice.Code", "Year"], as_index=False).first()
+
+
 def build_practices(source: Path, lsoa_centroids: pd.DataFrame, lsoa: pd.DataFrame) -> pd.DataFrame:
     """GP practices with location, list size and PCN / sub-ICB / ICB from the QOF 2023-24 reference.
 
@@ -158,9 +159,7 @@ def build_practices(source: Path, lsoa_centroids: pd.DataFrame, lsoa: pd.DataFra
     locations = pd.read_csv(gp / "gp_practice_locations_codepointopen.csv")
     payments = pd.read_csv(gp / "nhs_payments_to_general_practice_2022_23.csv", encoding="utf-8-sig")
     imd = pd.read_csv(gp / "ohid_fingertips_practice_imd2019_score_with_icb.csv")
-    life = pd.read_csv(
-        source / "health_index_life_expectancy" / "ohid_gp_practice_life_expectancy_msoa_based_by_sex.csv"
-    )
+    life = _read_practice_life_expectancy(source)
     practices = reference.rename(
         columns={
             "PRACTICE_CODE": "practice_code",
@@ -172,9 +171,7 @@ def build_practices(source: Path, lsoa_centroids: pd.DataFrame, lsoa: pd.DataFra
     )[["practice_code", "practice_name", "pcn_code", "pcn_name", "sicbl24_code_nhs"]]
     sub_icbs = lsoa[["sicbl24_code", "sicbl24_code_nhs", "icb24_code", "icb24_code_nhs"]].drop_duplicates()
     practices = practices.merge(sub_icbs, on="sicbl24_code_nhs", how="left", validate="many_to_one")
-    practices = practices.merge(
-        locations[["practice_code", "postcode", "lat", "lon"]], on="practice_code", how="left"
-    )
+    practices = practices.merge(locations[["practice_code", "postcode", "lat", "lon"]], on="practice_code", how="left")
     payments = payments.rename(
         columns={
             "Practice Code": "practice_code",
@@ -183,9 +180,7 @@ def build_practices(source: Path, lsoa_centroids: pd.DataFrame, lsoa: pd.DataFra
     )
     practices = practices.merge(payments[["practice_code", "list_size"]], on="practice_code", how="left")
     imd = imd.rename(columns={"Practice.Code": "practice_code", "IMD": "practice_imd2019_score"})
-    practices = practices.merge(
-        imd[["practice_code", "practice_imd2019_score"]], on="practice_code", how="left"
-    )
+    practices = practices.merge(imd[["practice_code", "practice_imd2019_score"]], on="practice_code", how="left")
     latest = life.loc[life["Year"] == 2020].rename(
         columns={
             "Practice.Code": "practice_code",
@@ -215,15 +210,14 @@ def _to_metres(lon_lat: np.ndarray) -> np.ndarray:
     return np.column_stack([lon * 111_320 * np.cos(np.radians(52.5)), lat * 110_540])
 
 
-def assign_neighbourhoods(
-    lsoa: pd.DataFrame, lsoa_centroids: pd.DataFrame, practices: pd.DataFrame
-) -> pd.DataFrame:
+def assign_neighbourhoods(lsoa: pd.DataFrame, lsoa_centroids: pd.DataFrame, practices: pd.DataFrame) -> pd.DataFrame:
     """Give each LSOA the PCN of its nearest GP practice in the same ICB (an approximate neighbourhood).
 
     PCNs are lists of registered patients, not areas; without the registrations-by-LSOA file, the nearest
     practice is the published proxy most PHM teams use for mapping a PCN footprint.
     """
-    located = practices.dropna(subset=["lat", "lon"])
+    # Practices outside any PCN ("U", unallocated) do not define a neighbourhood.
+    located = practices.dropna(subset=["lat", "lon"]).loc[lambda p: p["pcn_code"] != "U"]
     centroids = lsoa_centroids.set_index("lsoa21_code").loc[lsoa["lsoa21_code"]]
     pcn_code = np.empty(len(lsoa), dtype=object)
     for icb, rows in lsoa.groupby("icb24_code").indices.items():
@@ -262,9 +256,7 @@ def build_boundaries(source: Path, lsoa: pd.DataFrame) -> dict[str, gpd.GeoDataF
 
 def build_health_index(source: Path) -> pd.DataFrame:
     """The ONS Health Index underlying indicator values per LAD (2021 codes), 2015-2021, long format."""
-    hi = pd.read_csv(
-        source / "health_index_life_expectancy" / "ons_health_index_ltla21_indicators_2015_2021_long.csv"
-    )
+    hi = pd.read_csv(source / "health_index_life_expectancy" / "ons_health_index_ltla21_indicators_2015_2021_long.csv")
     hi["year"] = hi["year"].astype("int16")
     hi["indicator"] = hi["indicator"].astype("category")
     return hi.rename(columns={"ltla21_code": "ltla21_code"}).reset_index(drop=True)
@@ -272,9 +264,7 @@ def build_health_index(source: Path) -> pd.DataFrame:
 
 def build_practice_life_expectancy(source: Path) -> pd.DataFrame:
     """OHID life expectancy at birth by GP practice (MSOA based), by sex, 2010-2020, long format."""
-    life = pd.read_csv(
-        source / "health_index_life_expectancy" / "ohid_gp_practice_life_expectancy_msoa_based_by_sex.csv"
-    )
+    life = _read_practice_life_expectancy(source)
     long = life.melt(
         id_vars=["Practice.Code", "Year", "IMD_quintile"],
         value_vars=["Life_Expectancy_Female", "Life_Expectancy_Male"],
@@ -293,9 +283,7 @@ def build_practice_life_expectancy(source: Path) -> pd.DataFrame:
 def build_qof_prevalence(source: Path) -> pd.DataFrame:
     """House of Commons Library modelled QOF prevalence 2019/20 by LAD (register, list size, prevalence)."""
     qof = pd.read_csv(source / "qof_modelled_prevalence_hoc" / "hoc_qof1920_modelled_prevalence_lad.csv")
-    return qof.rename(
-        columns={"lad_code": "lad_code", "group_code": "register_code", "register": "register_count"}
-    )
+    return qof.rename(columns={"lad_code": "lad_code", "group_code": "register_code", "register": "register_count"})
 
 
 def write_outputs(source: Path, out_dir: Path = OUT_DIR) -> dict[str, int]:
@@ -307,9 +295,7 @@ def write_outputs(source: Path, out_dir: Path = OUT_DIR) -> dict[str, int]:
 
     lsoa_points = gpd.read_file(source / "boundaries" / "lsoa21_bsc_england.geojson")
     projected = lsoa_points.to_crs(BRITISH_NATIONAL_GRID).representative_point().to_crs(WGS84)
-    centroids = pd.DataFrame(
-        {"lsoa21_code": lsoa_points["lsoa21_code"], "lon": projected.x, "lat": projected.y}
-    )
+    centroids = pd.DataFrame({"lsoa21_code": lsoa_points["lsoa21_code"], "lon": projected.x, "lat": projected.y})
     lsoa = lsoa.merge(centroids, on="lsoa21_code", how="left", validate="one_to_one")
 
     practices = build_practices(source, centroids, lsoa)
@@ -347,9 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="where to write the shipped data")
     args = parser.parse_args(argv)
     if not (args.source / "README.md").exists():
-        print(
-            f"error: {args.source} does not look like the shared data folder (no README.md)", file=sys.stderr
-        )
+        print(f"error: {args.source} does not look like the shared data folder (no README.md)", file=sys.stderr)
         return 2
     sizes = write_outputs(args.source, args.out)
     total = sum(sizes.values())

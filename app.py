@@ -1,0 +1,23 @@
+"""PHM Navigator: the router. Page config, navigation and nothing else.
+
+Each page's url_path is its file name, so a link to a page works even on a fresh server (see
+ui.layout.ensure_router).
+"""
+
+import streamlit as st
+
+st.set_page_config(page_title="PHM Navigator", page_icon="assets/icon.svg", layout="wide")
+st.logo("assets/logo.svg", size="large", icon_image="assets/icon.svg")
+
+navigation = st.navigation(
+    {
+        "Population": [
+            st.Page("pages/home.py", title="Home", icon=":material/home:", default=True, url_path="home"),
+        ],
+        "About": [
+            st.Page("pages/data_sources.py", title="Data sources", icon=":material/database:", url_path="data_sources"),
+            st.Page("pages/about.py", title="About", icon=":material/info:", url_path="about"),
+        ],
+    }
+)
+navigation.run()

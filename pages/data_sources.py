@@ -1,0 +1,70 @@
+"""Data sources: the shipped tables, and replacing one with your own file (validated before it is used)."""
+
+import streamlit as st
+
+from phm_core import replacements
+from phm_core.settings import data_dir
+from ui import data, layout
+from ui.footprint import select_footprint
+
+select_footprint()
+st.title("Data sources")
+st.markdown(
+    "PHM Navigator ships real open data for every LSOA in England. You can replace a table with a newer or "
+    "local file: it is checked first, and a file with problems is rejected with the reasons, leaving the data "
+    "in use unchanged. Replacements are kept on this machine only, in the local data directory."
+)
+
+stored = replacements.list_replacements(data_dir())
+st.subheader("In use")
+if not stored:
+    st.success("The shipped data is in use for every table.")
+for item in stored:
+    left, right = st.columns([4, 1])
+    left.markdown(
+        f"**{replacements.REPLACEABLE[item.kind]}**: your file *{item.original_name}* "
+        f"({item.rows:,} rows, saved {item.saved_at})"
+    )
+    if right.button("Use shipped data", key=f"revert_{item.kind}"):
+        replacements.remove_replacement(item.kind, data_dir=data_dir())
+        st.rerun()
+layout.data_warnings(data.data_warnings())
+
+st.subheader("Replace a table")
+kind = st.selectbox(
+    "Table to replace", list(replacements.REPLACEABLE), format_func=replacements.REPLACEABLE.__getitem__, key="kind"
+)
+is_geojson = kind.startswith("boundaries_")
+upload = st.file_uploader(
+    "Your file (GeoJSON)" if is_geojson else "Your file (CSV, UTF-8, one row per LSOA 2021)",
+    type=["geojson", "json"] if is_geojson else ["csv"],
+    key=f"upload_{kind}",
+)
+with st.expander("What the file must contain"):
+    if kind == "imd":
+        st.markdown(
+            "A column of LSOA 2021 codes and, for the overall index and each of the 7 domains, a score, a rank "
+            "and a decile. The MHCLG File 7 headings are recognised (e.g. *Index of Multiple Deprivation (IMD) "
+            "Score*), as are `imd_score`, `IMD_score` and similar. Every one of England's 33,755 LSOAs must appear once."
+        )
+    elif kind == "population":
+        st.markdown(
+            "`lsoa21_code`, `pop_total` and the six Census age bands (`pop_0_15` ... `pop_65_plus`, or the Census "
+            "headings such as *Aged 15 years and under*). The bands must add up to the total for every LSOA."
+        )
+    else:
+        st.markdown(
+            "A GeoJSON FeatureCollection of polygons with the area code in a property such as `LSOA21CD` or "
+            "`lsoa21_code`. WGS84 or British National Grid coordinates."
+        )
+if upload is not None:
+    try:
+        frame = replacements.validate_upload(kind, upload.getvalue(), source=upload.name, lsoa=data.lsoa_table())
+    except replacements.DataValidationError as error:
+        st.error(str(error))
+    else:
+        st.success(f"{upload.name} passed every check ({len(frame):,} rows).")
+        if st.button("Use this file", type="primary", key="apply_replacement"):
+            replacements.save_replacement(kind, frame, data_dir=data_dir(), original_name=upload.name)
+            st.rerun()
+layout.footer()

@@ -1,0 +1,112 @@
+"""Pydeck map builders: footprint choropleths with only the columns each layer needs."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+from pydeck.bindings.json_tools import default_serialize
+
+from phm_core.palettes import decile_rgb
+
+MAP_STYLE = "light"
+TOOLTIP_STYLE = {"backgroundColor": "#FFFFFF", "color": "#212B32", "fontSize": "13px", "border": "1px solid #768692"}
+
+
+class CompactDeck(pdk.Deck):
+    """A Deck whose JSON has no indentation: the map payload Streamlit sends is about a fifth of the size."""
+
+    def to_json(self) -> str:
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+
+
+def payload_bytes(deck: pdk.Deck) -> int:
+    """The size in bytes of the map specification that is sent to the browser on every rerun."""
+    return len(deck.to_json().encode())
+
+
+def view_for(bounds: tuple[float, float, float, float] | np.ndarray, *, width_px: int = 800) -> pdk.ViewState:
+    """A view state that fits the given (min lon, min lat, max lon, max lat) bounds."""
+    min_lon, min_lat, max_lon, max_lat = (float(b) for b in bounds)
+    span = max(max_lon - min_lon, (max_lat - min_lat) * 1.6, 1e-3)
+    zoom = float(np.clip(np.log2(360 * width_px / 512 / span) - 0.7, 5, 13))
+    return pdk.ViewState(
+        longitude=(min_lon + max_lon) / 2, latitude=(min_lat + max_lat) / 2, zoom=round(zoom, 2), pitch=0
+    )
+
+
+def deprivation_deck(
+    lsoas: pd.DataFrame, boundaries: gpd.GeoDataFrame, *, practices: pd.DataFrame | None = None
+) -> pdk.Deck:
+    """LSOAs of a footprint coloured by national IMD 2025 decile, with GP practices as points."""
+    shapes = boundaries.merge(
+        lsoas[["lsoa21_code", "lsoa21_name", "imd_decile", "imd_rank", "pop_total"]], on="lsoa21_code", how="inner"
+    )
+    features = []
+    for row, geometry in zip(shapes.itertuples(index=False), shapes.geometry.values, strict=True):
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": geometry.__geo_interface__,
+                "properties": {
+                    "name": row.lsoa21_name,
+                    "decile": int(row.imd_decile),
+                    "rank": f"{int(row.imd_rank):,}",
+                    "people": f"{int(row.pop_total):,}",
+                    "fill": decile_rgb(row.imd_decile) + [190],
+                },
+            }
+        )
+    layers = [
+        pdk.Layer(
+            "GeoJsonLayer",
+            id="lsoa-deprivation",
+            data={"type": "FeatureCollection", "features": features},
+            get_fill_color="properties.fill",
+            get_line_color=[255, 255, 255, 160],
+            line_width_min_pixels=0.5,
+            pickable=True,
+            stroked=True,
+            filled=True,
+        )
+    ]
+    if practices is not None and len(practices):
+        points = practices.dropna(subset=["lat", "lon"])
+        layers.append(
+            pdk.Layer(
+                "ScatterplotLayer",
+                id="gp-practices",
+                data=[
+                    {
+                        "name": f"{p.practice_name} (GP practice)",
+                        "position": [round(float(p.lon), 5), round(float(p.lat), 5)],
+                        "people": f"{int(p.list_size):,} registered" if pd.notna(p.list_size) else "list size unknown",
+                        "decile": "-",
+                        "rank": "-",
+                    }
+                    for p in points.itertuples(index=False)
+                ],
+                get_position="position",
+                get_radius=250,
+                radius_min_pixels=3,
+                radius_max_pixels=8,
+                get_fill_color=[0, 48, 135, 230],
+                get_line_color=[255, 255, 255],
+                stroked=True,
+                line_width_min_pixels=1,
+                pickable=True,
+            )
+        )
+    return CompactDeck(
+        layers=layers,
+        initial_view_state=view_for(shapes.total_bounds if len(shapes) else (-2, 51, 1, 53)),
+        map_provider="carto",
+        map_style=MAP_STYLE,
+        tooltip={
+            "html": "<b>{name}</b><br/>IMD 2025 decile: {decile} (rank {rank})<br/>People: {people}",
+            "style": TOOLTIP_STYLE,
+        },
+    )
