@@ -27,10 +27,12 @@ def confidence_levels(confidence: ConfidenceLike) -> tuple[float, ...]:
             value = float(level)  # type: ignore[arg-type]
         except (TypeError, ValueError) as error:
             raise ValueError(f"confidence level {level!r} is not a number") from error
-        if 1 < value < 100:
+        if 50 <= value < 100:
             value = value / 100
         if not 0 < value < 1:
-            raise ValueError(f"confidence level {level!r} must lie between 0 and 1 (or 0 and 100 as a percentage)")
+            raise ValueError(
+                f"confidence level {level!r} must be a fraction such as 0.95 or a percentage from 50 to 100 such as 95"
+            )
         if value in levels:
             raise ValueError(f"confidence level {level!r} is given twice")
         levels.append(value)
