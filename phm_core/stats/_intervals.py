@@ -53,16 +53,16 @@ def byars_limits(count: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
 def poisson_limits(count: np.ndarray, level: float, z: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Poisson limits as the PHE methods use them: exact below 10 events, Byars from 10.
 
-    Returns (lower, upper, used_exact).
+    Returns (lower, upper, used_exact). The exact (gamma) quantiles are only computed where needed.
     """
     x = np.asarray(count, dtype=float)
+    lower, upper = byars_limits(x, z)
     exact = x < BYARS_THRESHOLD
-    exact_lower, exact_upper = exact_poisson_limits(np.where(exact, x, 0.0), level)
-    byars_lower, byars_upper = byars_limits(np.where(exact, BYARS_THRESHOLD, x), z)
-    lower = np.where(exact, exact_lower, byars_lower)
-    upper = np.where(exact, exact_upper, byars_upper)
-    missing = np.isnan(x)
-    return np.where(missing, np.nan, lower), np.where(missing, np.nan, upper), exact & ~missing
+    if exact.any():
+        exact_lower, exact_upper = exact_poisson_limits(x[exact], level)
+        lower[exact] = exact_lower
+        upper[exact] = exact_upper
+    return lower, upper, exact
 
 
 def student_t_quantile(level: float, degrees_of_freedom: np.ndarray) -> np.ndarray:

@@ -104,7 +104,7 @@ def rate(
         lower.append(low / n * multiplier)
         upper.append(high / n * multiplier)
     add_limits(out, levels, lower, upper)
-    method = np.where(np.isnan(x), None, np.where(used_exact, "Exact", "Byars"))
+    method = pd.Categorical.from_codes(np.where(np.isnan(x), -1, used_exact.astype(np.int8)), ["Byars", "Exact"])
     add_metadata(out, levels, f"rate per {multiplier_text(multiplier)}", method)
     return out
 

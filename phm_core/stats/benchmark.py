@@ -14,7 +14,6 @@ from phm_core.stats._common import (
     confidence_levels,
     group_columns,
     level_tag,
-    limit_columns,
     make_groups,
     numeric,
     require_columns,
@@ -255,4 +254,4 @@ def trend(
     return out
 
 
-__all__ = ["POLARITIES", "benchmark", "limit_columns", "trend"]
+__all__ = ["POLARITIES", "benchmark", "trend"]

@@ -15,7 +15,6 @@ from phm_core.stats._common import (
     add_metadata,
     confidence_levels,
     group_columns,
-    level_label,
     make_groups,
     multiplier_text,
     numeric,
@@ -118,10 +117,8 @@ def funnel_limits(
 
     with np.errstate(invalid="ignore", divide="ignore"):
         value = x / n
-        if kind == "proportion":
-            spread = np.sqrt(baseline[groups.codes] * (1 - baseline[groups.codes]) / n)
-        else:
-            spread = np.sqrt(baseline[groups.codes] / n) if kind == "rate" else np.sqrt(baseline[groups.codes] / n)
+        base = baseline[groups.codes]
+        spread = np.sqrt(base * (1 - base) / n) if kind == "proportion" else np.sqrt(base / n)
         z_scores = (value - baseline[groups.codes]) / spread
     phi = np.ones(groups.count)
     if overdispersion:
@@ -187,4 +184,4 @@ def _method(kind: str, overdispersion: bool) -> str:
     return base
 
 
-__all__ = ["funnel_limits", "poisson_control_counts", "level_label"]
+__all__ = ["funnel_limits", "poisson_control_counts"]
