@@ -14,7 +14,7 @@ navigation = st.navigation(
         "Population": [
             st.Page("pages/home.py", title="Home", icon=":material/home:", default=True, url_path="home"),
         ],
-        "About": [
+        "Reference": [
             st.Page("pages/data_sources.py", title="Data sources", icon=":material/database:", url_path="data_sources"),
             st.Page("pages/about.py", title="About", icon=":material/info:", url_path="about"),
         ],

@@ -61,7 +61,7 @@ with chart_column:
     st.plotly_chart(deprivation_profile_figure(profile, name=content["name"]), key="home_deprivation")
     st.plotly_chart(age_structure_figure(structure, name=content["name"]), key="home_age")
 
-st.subheader(f"{content['area_noun']}s in this footprint")
+st.subheader(f"{content['area_plural']} in this footprint")
 st.dataframe(
     content["areas"],
     hide_index=True,

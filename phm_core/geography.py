@@ -194,21 +194,22 @@ def deprivation_profile(lsoas: pd.DataFrame, england: pd.DataFrame, *, domain: s
     )
 
 
-CHILD_LEVEL: dict[str, tuple[str, str, str]] = {
-    # footprint level -> (code column, name column, what the rows are called)
-    "icb": ("ltla24_code", "ltla24_name", "Place"),
-    "sub_icb": ("ltla24_code", "ltla24_name", "Place"),
-    "place": ("pcn_code", "pcn_name", "Neighbourhood (PCN)"),
-    "pcn": ("msoa21_code", "msoa21_name", "MSOA"),
+CHILD_LEVEL: dict[str, tuple[str, str, str, str]] = {
+    # footprint level -> (code column, name column, one row is a ..., the rows are ...)
+    "icb": ("ltla24_code", "ltla24_name", "Place", "Places"),
+    "sub_icb": ("ltla24_code", "ltla24_name", "Place", "Places"),
+    "place": ("pcn_code", "pcn_name", "Neighbourhood (PCN)", "Neighbourhoods (PCNs)"),
+    "pcn": ("msoa21_code", "msoa21_name", "MSOA", "MSOAs"),
 }
 
 
-def area_summary(lsoas: pd.DataFrame, *, level: FootprintLevel) -> tuple[pd.DataFrame, str]:
+def area_summary(lsoas: pd.DataFrame, *, level: FootprintLevel) -> tuple[pd.DataFrame, str, str]:
     """One row per area one step below the footprint: people, share 65+ and under 16, deprivation.
 
-    Returns the table and what its rows are called. The average IMD score is population-weighted over LSOAs.
+    Returns the table and what one row and all rows are called ("Place", "Places"). The average IMD score is
+    population-weighted over LSOAs.
     """
-    code_column, name_column, noun = CHILD_LEVEL[level]
+    code_column, name_column, noun, plural = CHILD_LEVEL[level]
     weighted = lsoas.assign(
         _score_people=lsoas["imd_score"] * lsoas["pop_total"],
         _deprived=lsoas["pop_total"].where(lsoas["imd_decile"] <= 2, 0),
@@ -234,4 +235,4 @@ def area_summary(lsoas: pd.DataFrame, *, level: FootprintLevel) -> tuple[pd.Data
             "average_imd_score": grouped["score_people"] / people,
         }
     )
-    return table.sort_values("people", ascending=False, ignore_index=True), noun
+    return table.sort_values("people", ascending=False, ignore_index=True), noun, plural

@@ -314,7 +314,7 @@ def _read_csv(data: bytes | str | Path | BinaryIO, *, source: str) -> pd.DataFra
     try:
         if isinstance(data, bytes):
             data = io.BytesIO(data)
-        frame = pd.read_csv(data, dtype=str, encoding="utf-8-sig")
+        frame = pd.read_csv(data, dtype=str, encoding="utf-8-sig", keep_default_na=False, na_values=[""])
     except UnicodeDecodeError:
         raise DataValidationError(source, [Problem("is not UTF-8 text; save it as CSV (UTF-8)")]) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
@@ -408,8 +408,8 @@ def read_boundary_replacement(
     if frame.crs is None or abs(bounds[0]) > 180 or abs(bounds[2]) > 180:
         frame = frame.set_crs("EPSG:27700" if abs(bounds[2]) > 180 else "EPSG:4326", allow_override=True)
     frame = frame.to_crs("EPSG:4326")
-    frame["geometry"] = [polygonal_part(g) for g in shapely.make_valid(frame.geometry.values)]
     frame = _check_boundaries(frame[[code, "geometry"]], level=level, source=source)
+    frame["geometry"] = [polygonal_part(g) for g in shapely.make_valid(frame.geometry.values)]
     if known_codes is not None:
         require_codes(
             frame[code].astype(str), known_codes, source=source, column=code, what="known area codes", complete=False

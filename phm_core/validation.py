@@ -186,14 +186,14 @@ def require_codes(
     if unknown.any():
         rows, count = _file_rows(unknown, header_rows=1)
         problems.append(
-            Problem(f"{count} code(s) are not {what} (e.g. '{codes[unknown].iloc[0]}')", column, rows, count)
+            Problem(f"{count:,} code(s) are not {what} (e.g. '{codes[unknown].iloc[0]}')", column, rows, count)
         )
     if complete:
         absent = known_index.difference(pd.Index(codes))
         if len(absent):
             examples = ", ".join(absent[:MAX_ROWS_NAMED])
             problems.append(
-                Problem(f"{len(absent)} of the {len(known_index)} {what} are missing (e.g. {examples})", column)
+                Problem(f"{len(absent):,} of the {len(known_index):,} {what} are missing (e.g. {examples})", column)
             )
     if problems:
         raise DataValidationError(source, problems)

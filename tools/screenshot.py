@@ -1,24 +1,15 @@
-"""Take full-page screenshots of app pages in headless chromium, for looking at what users see.
+"""Take screenshots of app pages in headless chromium, to look at what users see.
 
-    python tools/screenshot.py http://127.0.0.1:8501/home out.png [--width 1440 --height 1000]
+python -m tools.screenshot http://127.0.0.1:8501/ out.png [--width 1440 --height 1000]
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
 
 from playwright.sync_api import sync_playwright
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tools.browser import CHROMIUM_ARGS, chromium_path
 
 
 def main() -> None:
@@ -31,7 +22,7 @@ def main() -> None:
     parser.add_argument("--wait", type=float, default=2.0, help="seconds to wait after the page settles")
     args = parser.parse_args()
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": args.width, "height": args.height})
         page.goto(args.url)
         page.wait_for_selector("[data-testid='stApp']")

@@ -69,7 +69,7 @@ def home_content(footprint: geography.Footprint, signature: tuple[tuple[str, flo
     lsoa = lsoa_table()
     lsoas = geography.lsoas_in(lsoa, footprint)
     name = geography.footprint_name(lsoa, footprint)
-    summary, noun = geography.area_summary(lsoas, level=footprint.level)
+    summary, noun, plural = geography.area_summary(lsoas, level=footprint.level)
     return {
         "name": name,
         "people": int(lsoas["pop_total"].sum()),
@@ -79,6 +79,7 @@ def home_content(footprint: geography.Footprint, signature: tuple[tuple[str, flo
         "deprivation_profile": geography.deprivation_profile(lsoas, lsoa),
         "areas": summary,
         "area_noun": noun,
+        "area_plural": plural,
         "tier": geography.tier_of(footprint.level),
         "tier_note": geography.tier_note(footprint.level, int(lsoas["pop_total"].sum())),
     }

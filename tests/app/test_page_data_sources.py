@@ -1,0 +1,42 @@
+"""Data sources page: a bad upload is rejected with its reasons; a good one is used and can be reverted."""
+
+from __future__ import annotations
+
+import pytest
+
+from phm_core import loaders, replacements
+from phm_core.settings import data_dir
+
+pytestmark = pytest.mark.app
+
+
+def test_page_opens_with_the_shipped_data_in_use(open_page) -> None:
+    at = open_page("data_sources.py")
+    assert not at.exception
+    assert at.success[0].value == "The shipped data is in use for every table."
+    assert at.selectbox(key="kind").value == "imd"
+
+
+def test_a_stored_replacement_is_listed_and_can_be_reverted(open_page) -> None:
+    lsoa = loaders.load_lsoa()
+    frame = lsoa[["lsoa21_code", *replacements.POPULATION_COLUMNS]]
+    replacements.save_replacement("population", frame, data_dir=data_dir(), original_name="my_population.csv")
+    at = open_page("data_sources.py")
+    assert not at.exception
+    assert "my_population.csv" in " ".join(m.value for m in at.markdown)
+    at.button(key="revert_population").click().run()
+    assert not at.exception
+    assert replacements.list_replacements(data_dir()) == []
+    assert at.success[0].value == "The shipped data is in use for every table."
+
+
+def test_a_corrupt_stored_replacement_shows_a_warning_not_an_error(open_page) -> None:
+    folder = replacements.replacements_dir(data_dir())
+    folder.mkdir(parents=True)
+    (folder / "imd.parquet").write_bytes(b"broken")
+    at = open_page("data_sources.py")
+    assert not at.exception
+    assert any("could not be read" in w.value for w in at.warning)
+    home = open_page("home.py")
+    assert not home.exception
+    assert any("could not be read" in w.value for w in home.warning)

@@ -1,0 +1,77 @@
+"""A real browser (Playwright driving Debian's chromium) against `streamlit run` on loopback."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tools.browser import CHROMIUM_ARGS, chromium_path, streamlit_server
+
+pytestmark = pytest.mark.e2e
+
+playwright = pytest.importorskip("playwright.sync_api")
+FINISHED = "Open Government Licence"  # the attribution footer is the last thing every page draws
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    data = tmp_path_factory.mktemp("data")
+    with streamlit_server(env={"PHM_DATA_DIR": str(data)}) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    executable = chromium_path()
+    if executable is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed: .ci/run must install Debian's chromium package")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _open(browser, url: str, *, shots: Path | None = None, name: str = "page"):
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page.goto(url)
+    page.get_by_text(FINISHED).first.wait_for(timeout=120_000)
+    if shots is not None:
+        page.screenshot(path=str(shots / f"{name}.png"))
+    return page
+
+
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [("/", "NHS Suffolk and North East Essex"), ("/data_sources", "Data sources"), ("/about", "About PHM Navigator")],
+)
+def test_each_page_renders_without_an_exception(browser, app_url: str, path: str, heading: str) -> None:
+    page = _open(browser, app_url + path)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.get_by_role("heading", name=heading).first.is_visible()
+    assert page.locator("[data-testid='stSidebarNav']").get_by_role("link", name="Home").is_visible()
+    page.close()
+
+
+def test_home_page_draws_the_map_on_a_canvas(browser, app_url: str) -> None:
+    page = _open(browser, app_url + "/")
+    chart = page.locator("[data-testid='stDeckGlJsonChart']")
+    chart.locator("canvas").first.wait_for(timeout=60_000)
+    assert chart.locator("canvas").count() >= 1
+    assert page.locator("[data-testid='stPlotlyChart']").count() == 2
+    page.close()
+
+
+def test_a_shared_link_opens_the_same_footprint_and_the_choice_survives_a_page_switch(browser, app_url: str) -> None:
+    page = _open(browser, app_url + "/?icb=E54000025&level=place&area=E07000241")
+    assert page.get_by_role("heading", name="Welwyn Hatfield, in NHS Hertfordshire and West Essex").is_visible()
+    page.locator("[data-testid='stSidebarNav']").get_by_role("link", name="About").click()
+    page.get_by_role("heading", name="About PHM Navigator").wait_for()
+    assert "icb=E54000025" in page.url and "area=E07000241" in page.url
+    page.locator("[data-testid='stSidebarNav']").get_by_role("link", name="Home").click()
+    page.get_by_role("heading", name="Welwyn Hatfield, in NHS Hertfordshire and West Essex").wait_for(timeout=60_000)
+    page.close()
