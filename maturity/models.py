@@ -1,0 +1,198 @@
+"""SQLModel tables of the self-assessment, and the plain models the repository hands to pages.
+
+Tables (all prefixed ``maturity_`` so they can share a database with the rest of the app):
+
+* ``maturity_organisation``: an ICS/ICB, place or PCN, optionally inside a parent organisation.
+* ``maturity_assessment``: one round of self-assessment of an organisation on a date, under a framework version.
+* ``maturity_respondent``: a person answering (named with a role, or anonymous) with a secret resume token.
+* ``maturity_answer``: one respondent's answer for one component; unique per (respondent, component).
+
+Any change here needs an Alembic migration in ``maturity/migrations/versions`` (a test compares the two).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import JSON, Field, SQLModel
+
+
+class OrganisationKind(StrEnum):
+    """The kinds of organisation that run an assessment."""
+
+    ICS = "ics"
+    ICB = "icb"
+    PLACE = "place"
+    PCN = "pcn"
+
+
+class AssessmentStatus(StrEnum):
+    """An open assessment takes answers; a closed one is read-only."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite stores no zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"timestamp {value!r} has no time zone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _in(column: str, values: type[StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+
+
+# --- organisation ----------------------------------------------------------------------------------------------
+
+
+class OrganisationBase(SQLModel):
+    name: str = Field(max_length=200)
+    kind: OrganisationKind = Field(sa_type=sa.String(10))
+    code: str | None = Field(default=None, max_length=20, description="ODS code, if known")
+    parent_id: int | None = Field(default=None, foreign_key="maturity_organisation.id", ondelete="SET NULL")
+
+
+class Organisation(OrganisationBase, table=True):
+    __tablename__ = "maturity_organisation"
+    __table_args__ = (
+        sa.UniqueConstraint("kind", "name", name="uq_maturity_organisation_kind_name"),
+        sa.CheckConstraint(_in("kind", OrganisationKind), name="ck_maturity_organisation_kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class OrganisationPublic(OrganisationBase):
+    id: int
+    created_at: datetime
+
+
+# --- assessment ------------------------------------------------------------------------------------------------
+
+
+class AssessmentBase(SQLModel):
+    organisation_id: int = Field(foreign_key="maturity_organisation.id", ondelete="CASCADE", index=True)
+    title: str = Field(max_length=200)
+    assessment_date: date
+    framework_id: str = Field(max_length=64)
+    framework_version: int
+    status: AssessmentStatus = Field(default=AssessmentStatus.OPEN, sa_type=sa.String(10))
+
+
+class Assessment(AssessmentBase, table=True):
+    __tablename__ = "maturity_assessment"
+    __table_args__ = (
+        sa.UniqueConstraint("uid", name="uq_maturity_assessment_uid"),
+        sa.CheckConstraint(_in("status", AssessmentStatus), name="ck_maturity_assessment_status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(max_length=36, description="stable identity across export and import")
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class AssessmentPublic(AssessmentBase):
+    id: int
+    uid: str
+    created_at: datetime
+
+
+# --- respondent ------------------------------------------------------------------------------------------------
+
+
+class RespondentBase(SQLModel):
+    assessment_id: int = Field(foreign_key="maturity_assessment.id", ondelete="CASCADE", index=True)
+    name: str | None = Field(default=None, max_length=200)
+    role: str | None = Field(default=None, max_length=200)
+    is_anonymous: bool = False
+
+
+class Respondent(RespondentBase, table=True):
+    __tablename__ = "maturity_respondent"
+    __table_args__ = (
+        sa.UniqueConstraint("resume_token", name="uq_maturity_respondent_resume_token"),
+        sa.CheckConstraint("is_anonymous OR name IS NOT NULL", name="ck_maturity_respondent_named_or_anonymous"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    resume_token: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class RespondentPublic(RespondentBase):
+    id: int
+    resume_token: str
+    created_at: datetime
+
+    @property
+    def display_name(self) -> str:
+        """The name to show: the person's name, or 'Anonymous respondent <id>'."""
+        return self.name if (self.name and not self.is_anonymous) else f"Anonymous respondent {self.id}"
+
+
+# --- answer ----------------------------------------------------------------------------------------------------
+
+
+class AnswerBase(SQLModel):
+    respondent_id: int = Field(foreign_key="maturity_respondent.id", ondelete="CASCADE")
+    component_id: str = Field(max_length=64)
+    current_stage: int | None = None
+    target_stage: int | None = None
+    target_date: date | None = Field(default=None, description="when the target stage should be reached")
+    confidence: int | None = None
+    evidence_notes: str | None = Field(default=None, sa_type=sa.Text)
+    evidence_links: list[str] = Field(default_factory=list, sa_type=JSON)
+
+
+class Answer(AnswerBase, table=True):
+    __tablename__ = "maturity_answer"
+    __table_args__ = (
+        sa.UniqueConstraint("respondent_id", "component_id", name="uq_maturity_answer_respondent_component"),
+        sa.CheckConstraint("current_stage >= 1", name="ck_maturity_answer_current_stage"),
+        sa.CheckConstraint("target_stage >= 1", name="ck_maturity_answer_target_stage"),
+        sa.CheckConstraint("confidence >= 1", name="ck_maturity_answer_confidence"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class AnswerPublic(AnswerBase):
+    id: int
+    created_at: datetime
+    updated_at: datetime
+
+
+MATURITY_TABLES: tuple[Any, ...] = (
+    Organisation.__table__,
+    Assessment.__table__,
+    Respondent.__table__,
+    Answer.__table__,
+)
+TABLE_PREFIX = "maturity_"

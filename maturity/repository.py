@@ -1,0 +1,634 @@
+"""Reading and writing assessments: functions that take a ``Session`` and return plain ``*Public`` models.
+
+Every write function is one unit of work: it begins a write transaction (taking SQLite's write lock up front),
+validates, writes and commits, or rolls back and raises ``ValueError`` (bad input) or ``LookupError`` (no such
+row). Returned models are detached copies, safe to keep in ``st.session_state``.
+
+Answers are saved one at a time with an atomic upsert (``INSERT ... ON CONFLICT (respondent_id, component_id)
+DO UPDATE``, on SQLite and PostgreSQL alike), and only the fields passed are changed, so two browser tabs or two
+people answering at once never lose or duplicate each other's answers.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any, Final
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, select
+
+from maturity.db import begin_write
+from maturity.framework import DEFAULT_FRAMEWORK_ID, Framework, load_framework
+from maturity.models import (
+    Answer,
+    AnswerPublic,
+    Assessment,
+    AssessmentPublic,
+    AssessmentStatus,
+    Organisation,
+    OrganisationKind,
+    OrganisationPublic,
+    Respondent,
+    RespondentPublic,
+    utc_now,
+)
+from maturity.scoring import (
+    DEFAULT_AGREEMENT_RULE,
+    AgreementRule,
+    AssessmentResult,
+    MedianTie,
+    results_frame,
+    score_assessment,
+)
+
+MAX_NAME_LENGTH = 200
+MAX_NOTES_LENGTH = 20_000
+MAX_LINKS = 50
+MAX_LINK_LENGTH = 2_000
+RESUME_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+class _Unset:
+    """Marks a keyword argument that was not given (so ``None`` can mean "clear this field")."""
+
+    _instance: _Unset | None = None
+
+    def __new__(cls) -> _Unset:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNSET: Final = _Unset()
+
+
+@contextmanager
+def write_transaction(session: Session) -> Iterator[None]:
+    """Run the block as one write transaction: commit at the end, roll back on any error."""
+    begin_write(session)
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+# --- organisations ---------------------------------------------------------------------------------------------
+
+
+def create_organisation(
+    session: Session,
+    *,
+    name: str,
+    kind: OrganisationKind | str,
+    code: str | None = None,
+    parent_id: int | None = None,
+) -> OrganisationPublic:
+    """Add an ICS/ICB, place or PCN; ``ValueError`` when one of that kind and name already exists."""
+    name = _required_text(name, "organisation name")
+    kind = _organisation_kind(kind)
+    code = _optional_text(code, "organisation code", max_length=20)
+    with write_transaction(session):
+        if parent_id is not None and session.get(Organisation, parent_id) is None:
+            raise LookupError(f"no organisation with id {parent_id} (parent)")
+        _check_organisation_free(session, kind, name)
+        organisation = Organisation(name=name, kind=kind, code=code, parent_id=parent_id)
+        session.add(organisation)
+        session.flush()
+        public = OrganisationPublic.model_validate(organisation)
+    return public
+
+
+def get_organisation(session: Session, organisation_id: int) -> OrganisationPublic:
+    """One organisation by id; ``LookupError`` when there is none."""
+    return OrganisationPublic.model_validate(_organisation(session, organisation_id))
+
+
+def list_organisations(
+    session: Session, *, kind: OrganisationKind | str | None = None, parent_id: int | None = None
+) -> list[OrganisationPublic]:
+    """Organisations sorted by kind and name, optionally only one kind or the children of one parent."""
+    statement = select(Organisation)
+    if kind is not None:
+        statement = statement.where(Organisation.kind == _organisation_kind(kind))
+    if parent_id is not None:
+        statement = statement.where(Organisation.parent_id == parent_id)
+    statement = statement.order_by(Organisation.kind, Organisation.name, Organisation.id)
+    return [OrganisationPublic.model_validate(o) for o in session.exec(statement).all()]
+
+
+# --- assessments -----------------------------------------------------------------------------------------------
+
+
+def create_assessment(
+    session: Session,
+    *,
+    organisation_id: int,
+    assessment_date: date,
+    title: str | None = None,
+    framework_id: str = DEFAULT_FRAMEWORK_ID,
+    framework_version: int | None = None,
+) -> AssessmentPublic:
+    """Open a new assessment of an organisation, under a framework version (the latest by default)."""
+    if not isinstance(assessment_date, date) or isinstance(assessment_date, datetime):
+        raise ValueError(f"assessment_date must be a date, got {assessment_date!r}")
+    framework = load_framework(framework_id, framework_version)
+    title = _required_text(title, "title") if title is not None else f"Self-assessment {assessment_date.isoformat()}"
+    with write_transaction(session):
+        _organisation(session, organisation_id)
+        assessment = Assessment(
+            organisation_id=organisation_id,
+            title=title,
+            assessment_date=assessment_date,
+            framework_id=framework.id,
+            framework_version=framework.version,
+            status=AssessmentStatus.OPEN,
+            uid=str(uuid.uuid4()),
+        )
+        session.add(assessment)
+        session.flush()
+        public = AssessmentPublic.model_validate(assessment)
+    return public
+
+
+def get_assessment(session: Session, assessment_id: int) -> AssessmentPublic:
+    """One assessment by id; ``LookupError`` when there is none."""
+    return AssessmentPublic.model_validate(_assessment(session, assessment_id))
+
+
+def list_assessments(
+    session: Session,
+    *,
+    organisation_id: int | None = None,
+    status: AssessmentStatus | str | None = None,
+) -> list[AssessmentPublic]:
+    """Assessments oldest first (by date, then id), optionally of one organisation or one status."""
+    statement = select(Assessment)
+    if organisation_id is not None:
+        statement = statement.where(Assessment.organisation_id == organisation_id)
+    if status is not None:
+        statement = statement.where(Assessment.status == AssessmentStatus(status))
+    statement = statement.order_by(Assessment.assessment_date, Assessment.id)
+    return [AssessmentPublic.model_validate(a) for a in session.exec(statement).all()]
+
+
+def set_assessment_status(session: Session, assessment_id: int, status: AssessmentStatus | str) -> AssessmentPublic:
+    """Open or close an assessment; a closed assessment takes no new respondents or answers."""
+    try:
+        status = AssessmentStatus(status)
+    except ValueError:
+        raise ValueError(f"status must be one of {', '.join(AssessmentStatus)}, got {status!r}") from None
+    with write_transaction(session):
+        assessment = _assessment(session, assessment_id)
+        assessment.status = status
+        session.add(assessment)
+        session.flush()
+        public = AssessmentPublic.model_validate(assessment)
+    return public
+
+
+def delete_assessment(session: Session, assessment_id: int) -> None:
+    """Delete an assessment with its respondents and answers."""
+    with write_transaction(session):
+        _assessment(session, assessment_id)
+        respondents = select(Respondent.id).where(Respondent.assessment_id == assessment_id)
+        session.exec(sa.delete(Answer).where(Answer.respondent_id.in_(respondents)))
+        session.exec(sa.delete(Respondent).where(Respondent.assessment_id == assessment_id))
+        session.exec(sa.delete(Assessment).where(Assessment.id == assessment_id))
+
+
+def framework_for(assessment: AssessmentPublic | Assessment) -> Framework:
+    """The framework version an assessment was made under."""
+    return load_framework(assessment.framework_id, assessment.framework_version)
+
+
+# --- respondents -----------------------------------------------------------------------------------------------
+
+
+def new_resume_token() -> str:
+    """A fresh unguessable resume token (32 URL-safe characters)."""
+    return secrets.token_urlsafe(24)
+
+
+def get_or_create_respondent(
+    session: Session,
+    assessment_id: int,
+    *,
+    name: str | None = None,
+    role: str | None = None,
+    anonymous: bool = False,
+    resume_token: str | None = None,
+) -> RespondentPublic:
+    """Return the respondent with ``resume_token`` in this assessment, or add one.
+
+    Without a token a new respondent is always created with a fresh token. With a token the call is idempotent,
+    even when two tabs make it at the same moment: the first creates the respondent, later calls return it
+    unchanged. A named respondent needs a ``name``; an anonymous one may give a role but no name. New respondents
+    can only join an open assessment. ``ValueError`` when the token belongs to another assessment.
+    """
+    anonymous = bool(anonymous)
+    name = _optional_text(name, "name", max_length=MAX_NAME_LENGTH)
+    role = _optional_text(role, "role", max_length=MAX_NAME_LENGTH)
+    if anonymous and name is not None:
+        raise ValueError("an anonymous respondent has no name; leave the name empty")
+    if not anonymous and name is None:
+        raise ValueError("a named respondent needs a name (or choose to answer anonymously)")
+    if resume_token is not None and not RESUME_TOKEN_PATTERN.match(resume_token):
+        raise ValueError("a resume token is 16-64 letters, digits, '-' or '_'")
+    with write_transaction(session):
+        if resume_token is not None:
+            existing = _respondent_by_token(session, resume_token)
+            if existing is not None:
+                if existing.assessment_id != assessment_id:
+                    raise ValueError("this resume token belongs to another assessment")
+                return RespondentPublic.model_validate(existing)
+        assessment = _assessment(session, assessment_id)
+        if assessment.status != AssessmentStatus.OPEN:
+            raise ValueError(f"assessment {assessment_id} is closed to new respondents")
+        values = {
+            "assessment_id": assessment_id,
+            "name": name,
+            "role": role,
+            "is_anonymous": anonymous,
+            "resume_token": resume_token or new_resume_token(),
+            "created_at": utc_now(),
+        }
+        table = Respondent.__table__
+        insert = _insert(session, table).values(**values)
+        # Two tabs creating the same respondent: one inserts, the other finds it (no error, no duplicate).
+        session.exec(insert.on_conflict_do_nothing(index_elements=["resume_token"]))
+        respondent = _respondent_by_token(session, values["resume_token"])
+        if respondent is None or respondent.assessment_id != assessment_id:
+            raise ValueError("this resume token belongs to another assessment")
+        public = RespondentPublic.model_validate(respondent)
+    return public
+
+
+def resume_respondent(session: Session, resume_token: str) -> RespondentPublic | None:
+    """The respondent with this resume token, or None (an unknown or malformed token)."""
+    if not isinstance(resume_token, str) or not RESUME_TOKEN_PATTERN.match(resume_token.strip()):
+        return None
+    respondent = _respondent_by_token(session, resume_token.strip())
+    return None if respondent is None else RespondentPublic.model_validate(respondent)
+
+
+def list_respondents(session: Session, assessment_id: int) -> list[RespondentPublic]:
+    """The respondents of an assessment in the order they joined."""
+    statement = select(Respondent).where(Respondent.assessment_id == assessment_id).order_by(Respondent.id)
+    return [RespondentPublic.model_validate(r) for r in session.exec(statement).all()]
+
+
+# --- answers ---------------------------------------------------------------------------------------------------
+
+
+def save_answer(
+    session: Session,
+    respondent_id: int,
+    component_id: str,
+    *,
+    current_stage: int | None | _Unset = UNSET,
+    target_stage: int | None | _Unset = UNSET,
+    target_date: date | None | _Unset = UNSET,
+    confidence: int | None | _Unset = UNSET,
+    evidence_notes: str | None | _Unset = UNSET,
+    evidence_links: Sequence[str] | str | None | _Unset = UNSET,
+) -> AnswerPublic:
+    """Save part or all of one answer in one transaction, as the respondent gives it.
+
+    Only the fields passed change; ``None`` clears a field (a blank rating counts as missing in the results).
+    Stages and confidence are checked against the assessment's framework version; ``evidence_links`` may be a
+    list or one string with a link per line. ``updated_at`` is set to now. The answer is created on first save.
+    """
+    changes: dict[str, Any] = {
+        name: value
+        for name, value in (
+            ("current_stage", current_stage),
+            ("target_stage", target_stage),
+            ("target_date", target_date),
+            ("confidence", confidence),
+            ("evidence_notes", evidence_notes),
+            ("evidence_links", evidence_links),
+        )
+        if value is not UNSET
+    }
+    with write_transaction(session):
+        row = session.exec(
+            select(Assessment.status, Assessment.framework_id, Assessment.framework_version)
+            .join(Respondent, Respondent.assessment_id == Assessment.id)
+            .where(Respondent.id == respondent_id)
+        ).first()
+        if row is None:
+            raise LookupError(f"no respondent with id {respondent_id}")
+        status, framework_id, framework_version = row
+        if status != AssessmentStatus.OPEN:
+            raise ValueError("this assessment is closed: answers can no longer be changed")
+        framework = load_framework(framework_id, framework_version)
+        changes = validate_answer_fields(framework, component_id, changes)
+        now = utc_now()
+        table = Answer.__table__
+        insert = _insert(session, table).values(
+            respondent_id=respondent_id,
+            component_id=component_id,
+            created_at=now,
+            updated_at=now,
+            **{"evidence_links": [], **changes},
+        )
+        update = {name: insert.excluded[name] for name in changes}
+        update["updated_at"] = insert.excluded.updated_at
+        statement = insert.on_conflict_do_update(
+            index_elements=["respondent_id", "component_id"], set_=update
+        ).returning(*table.c)
+        saved = session.exec(statement).one()
+        public = AnswerPublic.model_validate(dict(saved._mapping))
+    return public
+
+
+def validate_answer_fields(framework: Framework, component_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """Check answer fields against a framework and return them normalised; ``ValueError`` says what is wrong."""
+    if not framework.has_component(component_id):
+        raise ValueError(f"component {component_id!r} is not in framework {framework.key}")
+    clean: dict[str, Any] = {}
+    for name in ("current_stage", "target_stage"):
+        if name in changes:
+            value = changes[name]
+            if value is not None:
+                if isinstance(value, bool) or not isinstance(value, int):
+                    raise ValueError(f"{name.replace('_', ' ')} must be a whole number, got {value!r}")
+                if not framework.min_score <= value <= framework.max_score:
+                    raise ValueError(
+                        f"{name.replace('_', ' ')} must be {framework.min_score}-{framework.max_score}, got {value}"
+                    )
+            clean[name] = value
+    if "confidence" in changes:
+        value = changes["confidence"]
+        levels = [level.score for level in framework.confidence_levels]
+        if value is not None and (isinstance(value, bool) or value not in levels):
+            raise ValueError(f"confidence must be one of {levels}, got {value!r}")
+        clean["confidence"] = value
+    if "target_date" in changes:
+        value = changes["target_date"]
+        if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
+            raise ValueError(f"target date must be a date, got {value!r}")
+        clean["target_date"] = value
+    if "evidence_notes" in changes:
+        value = changes["evidence_notes"]
+        if value is not None:
+            if not isinstance(value, str):
+                raise ValueError("evidence notes must be text")
+            if len(value) > MAX_NOTES_LENGTH:
+                raise ValueError(f"evidence notes are limited to {MAX_NOTES_LENGTH} characters")
+            if not value.strip():
+                value = None
+        clean["evidence_notes"] = value
+    if "evidence_links" in changes:
+        clean["evidence_links"] = _links(changes["evidence_links"])
+    unknown = set(changes) - set(clean)
+    if unknown:
+        raise ValueError(f"unknown answer field(s): {', '.join(sorted(unknown))}")
+    return clean
+
+
+def answers_for_respondent(session: Session, respondent_id: int) -> dict[str, AnswerPublic]:
+    """A respondent's saved answers by component id, to fill the questionnaire in again when they resume."""
+    statement = select(Answer).where(Answer.respondent_id == respondent_id).order_by(Answer.component_id)
+    return {a.component_id: AnswerPublic.model_validate(a) for a in session.exec(statement).all()}
+
+
+ANSWER_FRAME_COLUMNS = (
+    "answer_id",
+    "respondent_id",
+    "respondent",  # the name, or "Anonymous respondent <id>"
+    "role",
+    "is_anonymous",
+    "component_id",
+    "current_stage",
+    "target_stage",
+    "target_date",
+    "confidence",
+    "evidence_notes",
+    "evidence_links",
+    "created_at",
+    "updated_at",
+)
+
+
+def answers_for(session: Session, assessment_id: int) -> pd.DataFrame:
+    """Every answer of an assessment, one row per respondent and component, ordered by respondent then component.
+
+    Columns: ``ANSWER_FRAME_COLUMNS``; ratings are nullable integers (``<NA>`` = not answered); ``respondent`` is
+    the name, or "Anonymous respondent <id>".
+    """
+    statement = (
+        select(
+            Answer.id,
+            Answer.respondent_id,
+            Respondent.name,
+            Respondent.role,
+            Respondent.is_anonymous,
+            Answer.component_id,
+            Answer.current_stage,
+            Answer.target_stage,
+            Answer.target_date,
+            Answer.confidence,
+            Answer.evidence_notes,
+            Answer.evidence_links,
+            Answer.created_at,
+            Answer.updated_at,
+        )
+        .join(Respondent, Answer.respondent_id == Respondent.id)
+        .where(Respondent.assessment_id == assessment_id)
+        .order_by(Respondent.id, Answer.component_id)
+    )
+    records = []
+    for row in session.exec(statement).all():
+        record = dict(zip(ANSWER_FRAME_COLUMNS, row, strict=True))
+        record["respondent"] = _display_name(record["respondent_id"], record["respondent"], record["is_anonymous"])
+        record["evidence_links"] = list(record["evidence_links"] or [])
+        records.append(record)
+    frame = pd.DataFrame.from_records(records, columns=list(ANSWER_FRAME_COLUMNS))
+    for column in ("answer_id", "respondent_id", "current_stage", "target_stage", "confidence"):
+        frame[column] = frame[column].astype("Int64")
+    frame["is_anonymous"] = frame["is_anonymous"].astype("boolean")
+    frame["target_date"] = frame["target_date"].astype(object)
+    return frame
+
+
+# --- results ---------------------------------------------------------------------------------------------------
+
+
+def assessment_results(
+    session: Session,
+    assessment_id: int,
+    *,
+    rule: AgreementRule = DEFAULT_AGREEMENT_RULE,
+    median_tie: MedianTie = "lower",
+) -> AssessmentResult:
+    """Score an assessment under its own framework version (see :mod:`maturity.scoring` for the rules)."""
+    assessment = get_assessment(session, assessment_id)
+    respondent_ids = session.exec(select(Respondent.id).where(Respondent.assessment_id == assessment_id)).all()
+    return score_assessment(
+        answers_for(session, assessment_id),
+        framework_for(assessment),
+        respondent_ids=respondent_ids,
+        rule=rule,
+        median_tie=median_tie,
+    )
+
+
+def history(
+    session: Session,
+    organisation_id: int,
+    *,
+    rule: AgreementRule = DEFAULT_AGREEMENT_RULE,
+    median_tie: MedianTie = "lower",
+) -> pd.DataFrame:
+    """Results of every assessment of an organisation, oldest first, for trend charts.
+
+    One row per assessment and component/capability/overall (see :func:`maturity.scoring.results_frame`), plus
+    ``assessment_id``, ``assessment_date``, ``title``, ``framework_version`` and ``n_respondents``. Component ids
+    of older framework versions are mapped to those of the newest assessment's framework; ``in_reference`` is
+    False for components that framework no longer has.
+    """
+    assessments = list_assessments(session, organisation_id=organisation_id)
+    return _results_table(session, assessments, rule=rule, median_tie=median_tie)
+
+
+def compare(
+    session: Session,
+    organisation_ids: Sequence[int],
+    *,
+    status: AssessmentStatus | str | None = None,
+    rule: AgreementRule = DEFAULT_AGREEMENT_RULE,
+    median_tie: MedianTie = "lower",
+) -> pd.DataFrame:
+    """The latest assessment of each organisation side by side (e.g. the places of one ICS).
+
+    Same columns as :func:`history` plus ``organisation_id`` and ``organisation``; organisations with no
+    assessment (of ``status``, when given) are left out. Rows follow the order of ``organisation_ids``.
+    """
+    latest = []
+    for organisation_id in dict.fromkeys(organisation_ids):
+        assessments = list_assessments(session, organisation_id=organisation_id, status=status)
+        if assessments:
+            latest.append(assessments[-1])
+    return _results_table(session, latest, rule=rule, median_tie=median_tie)
+
+
+# --- internals -------------------------------------------------------------------------------------------------
+
+
+def _results_table(
+    session: Session, assessments: Sequence[AssessmentPublic], *, rule: AgreementRule, median_tie: MedianTie
+) -> pd.DataFrame:
+    if not assessments:
+        return pd.DataFrame(columns=["organisation_id", "organisation", "assessment_id", "assessment_date"])
+    frameworks = [framework_for(a) for a in assessments]
+    reference = max(frameworks, key=lambda f: (f.id == frameworks[-1].id, f.version))
+    names = {o.id: o.name for o in list_organisations(session)}
+    frames = []
+    for assessment in assessments:
+        result = assessment_results(session, assessment.id, rule=rule, median_tie=median_tie)
+        frame = results_frame(result, reference=reference if reference.id == assessment.framework_id else None)
+        frame.insert(0, "n_respondents", result.n_respondents)
+        frame.insert(0, "framework_version", assessment.framework_version)
+        frame.insert(0, "title", assessment.title)
+        frame.insert(0, "assessment_date", assessment.assessment_date)
+        frame.insert(0, "assessment_id", assessment.id)
+        frame.insert(0, "organisation", names.get(assessment.organisation_id))
+        frame.insert(0, "organisation_id", assessment.organisation_id)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _display_name(respondent_id: int, name: str | None, is_anonymous: bool) -> str:
+    return name if (name and not is_anonymous) else f"Anonymous respondent {respondent_id}"
+
+
+def _insert(session: Session, table: sa.Table) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"upserts are implemented for SQLite and PostgreSQL, not {dialect}")
+
+
+def _organisation(session: Session, organisation_id: int) -> Organisation:
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise LookupError(f"no organisation with id {organisation_id}")
+    return organisation
+
+
+def _assessment(session: Session, assessment_id: int) -> Assessment:
+    assessment = session.get(Assessment, assessment_id)
+    if assessment is None:
+        raise LookupError(f"no assessment with id {assessment_id}")
+    return assessment
+
+
+def _respondent_by_token(session: Session, token: str) -> Respondent | None:
+    return session.exec(select(Respondent).where(Respondent.resume_token == token)).first()
+
+
+def _check_organisation_free(session: Session, kind: OrganisationKind, name: str) -> None:
+    clash = session.exec(select(Organisation.id).where(Organisation.kind == kind, Organisation.name == name)).first()
+    if clash is not None:
+        raise ValueError(f"there is already an organisation of kind {kind.value!r} called {name!r}")
+
+
+def _organisation_kind(kind: OrganisationKind | str) -> OrganisationKind:
+    try:
+        return OrganisationKind(str(kind).lower())
+    except ValueError:
+        raise ValueError(f"organisation kind must be one of {', '.join(OrganisationKind)}, got {kind!r}") from None
+
+
+def _required_text(value: Any, what: str, *, max_length: int = MAX_NAME_LENGTH) -> str:
+    text = _optional_text(value, what, max_length=max_length)
+    if text is None:
+        raise ValueError(f"{what} must not be empty")
+    return text
+
+
+def _optional_text(value: Any, what: str, *, max_length: int) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{what} must be text, got {value!r}")
+    value = value.strip()
+    if not value:
+        return None
+    if len(value) > max_length:
+        raise ValueError(f"{what} is limited to {max_length} characters")
+    return value
+
+
+def _links(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.splitlines()
+    if not isinstance(value, Sequence) or not all(isinstance(v, str) for v in value):
+        raise ValueError("evidence links must be a list of text (or one link per line)")
+    links = [v.strip() for v in value if v.strip()]
+    if len(links) > MAX_LINKS:
+        raise ValueError(f"at most {MAX_LINKS} evidence links per answer")
+    for link in links:
+        if len(link) > MAX_LINK_LENGTH:
+            raise ValueError(f"an evidence link is limited to {MAX_LINK_LENGTH} characters")
+    return links
