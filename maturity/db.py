@@ -49,8 +49,9 @@ def normalise_url(url: str | URL) -> URL:
 def make_engine(url: str | URL | None = None, *, migrate: bool = True, echo: bool = False) -> Engine:
     """Create an engine for ``url`` (default: ``phm_core.settings.database_url()``) and migrate it to head.
 
-    For a SQLite file the parent directory is created. ``migrate=False`` skips the Alembic upgrade (used by the
-    migration environment itself).
+    For a SQLite file the parent directory is created. An in-memory SQLite URL (``sqlite://``) shares one
+    connection and suits single-threaded scripts and tests only. ``migrate=False`` skips the Alembic upgrade
+    (used by the migration environment itself).
     """
     parsed = normalise_url(url if url is not None else database_url())
     kwargs: dict[str, Any] = {"echo": echo}

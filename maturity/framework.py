@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import jsonschema
@@ -351,8 +352,8 @@ def _build(data: Mapping[str, Any], *, path: Path | None) -> Framework:
                     capability_id=capability["id"],
                     label=component["label"].strip(),
                     summary=component["summary"].strip(),
-                    descriptors={score_of[k]: v.strip() for k, v in component["descriptors"].items()},
-                    evidence={score_of[k]: v.strip() for k, v in component["evidence"].items()},
+                    descriptors=MappingProxyType({score_of[k]: v.strip() for k, v in component["descriptors"].items()}),
+                    evidence=MappingProxyType({score_of[k]: v.strip() for k, v in component["evidence"].items()}),
                     questions=tuple(q.strip() for q in component["questions"]),
                     actions=actions,
                     previous_ids=tuple(component.get("previous_ids", ())),
