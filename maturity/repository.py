@@ -102,14 +102,17 @@ def create_organisation(
     name = _required_text(name, "organisation name")
     kind = _organisation_kind(kind)
     code = _optional_text(code, "organisation code", max_length=20)
-    with write_transaction(session):
-        if parent_id is not None and session.get(Organisation, parent_id) is None:
-            raise LookupError(f"no organisation with id {parent_id} (parent)")
-        _check_organisation_free(session, kind, name)
-        organisation = Organisation(name=name, kind=kind, code=code, parent_id=parent_id)
-        session.add(organisation)
-        session.flush()
-        public = OrganisationPublic.model_validate(organisation)
+    try:
+        with write_transaction(session):
+            if parent_id is not None and session.get(Organisation, parent_id) is None:
+                raise LookupError(f"no organisation with id {parent_id} (parent)")
+            _check_organisation_free(session, kind, name)
+            organisation = Organisation(name=name, kind=kind, code=code, parent_id=parent_id)
+            session.add(organisation)
+            session.flush()
+            public = OrganisationPublic.model_validate(organisation)
+    except sa.exc.IntegrityError:  # created by someone else between the check and the insert
+        raise ValueError(f"there is already an organisation of kind {kind.value!r} called {name!r}") from None
     return public
 
 

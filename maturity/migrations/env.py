@@ -30,7 +30,7 @@ from maturity.db import VERSION_TABLE, make_engine  # noqa: E402
 from phm_core.settings import database_url  # noqa: E402
 
 config = context.config
-if config.config_file_name is not None:
+if config.config_file_name is not None and config.attributes.get("configure_logger", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 target_metadata = models.SQLModel.metadata
 

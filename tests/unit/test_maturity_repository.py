@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import maturity_fixtures
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import Session, SQLModel
 
@@ -17,6 +20,8 @@ from maturity.models import TABLE_PREFIX, AssessmentStatus
 from maturity.scoring import Agreement
 
 pytestmark = pytest.mark.unit
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 engine = maturity_fixtures.engine
 make_assessment = maturity_fixtures.make_assessment
@@ -45,6 +50,30 @@ def test_make_engine_twice_on_the_same_database_is_harmless(tmp_path):
     with Session(second) as session:
         assert [o.name for o in repository.list_organisations(session)] == [organisation.name]
     second.dispose()
+
+
+def test_default_database_is_a_sqlite_file_in_the_data_directory(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("PHM_DATA_DIR", str(tmp_path / "data"))
+    default = make_engine()
+    assert default.dialect.name == "sqlite"
+    assert (tmp_path / "data" / "phm_navigator.sqlite").is_file()
+    assert current_revision(default) == "0001"
+    default.dispose()
+
+
+def test_alembic_command_line_config_works_from_any_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.attributes["configure_logger"] = False  # leave pytest's logging alone
+    config.set_main_option("sqlalchemy.url", url)
+    command.upgrade(config, "head")
+    command.check(config)  # models and migrations agree: nothing to autogenerate
+    command.downgrade(config, "base")
+    check = sa.create_engine(url)
+    assert sa.inspect(check).get_table_names() == [VERSION_TABLE]
+    check.dispose()
 
 
 def test_database_urls_are_normalised():
