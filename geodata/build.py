@@ -286,6 +286,83 @@ def build_qof_prevalence(source: Path) -> pd.DataFrame:
     return qof.rename(columns={"lad_code": "lad_code", "group_code": "register_code", "register": "register_count"})
 
 
+# Single years of age in the ONS mid-2020 small-area estimates (90 means 90 and over).
+SINGLE_YEARS = tuple(range(91))
+# LADs created after 2019/20 (Northamptonshire April 2021; Cumbria, North Yorkshire and Somerset April 2023)
+# and the 2019/20 districts they replaced (ONS local authority district changes, Open Geography Portal).
+LAD_PREDECESSORS: dict[str, tuple[str, ...]] = {
+    "E06000061": ("E07000150", "E07000152", "E07000153", "E07000156"),  # North Northamptonshire
+    "E06000062": ("E07000151", "E07000154", "E07000155"),  # West Northamptonshire
+    "E06000063": ("E07000026", "E07000028", "E07000029"),  # Cumberland
+    "E06000064": ("E07000027", "E07000030", "E07000031"),  # Westmorland and Furness
+    "E06000065": (
+        "E07000163",
+        "E07000164",
+        "E07000165",
+        "E07000166",
+        "E07000167",
+        "E07000168",
+        "E07000169",
+    ),  # North Yorkshire
+    "E06000066": ("E07000187", "E07000188", "E07000189", "E07000246"),  # Somerset
+}
+
+
+def build_single_year_ages(source: Path, lsoa: pd.DataFrame) -> pd.DataFrame:
+    """Persons by single year of age (0..89, 90+) in mid-2020, per LSOA 2021, from the LSOA 2011 estimates.
+
+    Each LSOA 2021 gets the sum of the LSOA 2011 areas linked to it in the ONS best-fit lookup: unchanged and
+    merged areas get their own people; an LSOA 2011 split into several LSOA 2021 gives each part its whole age
+    profile. The counts are therefore an age *profile* (used for the shares of single years within each Census
+    2021 age band), not a population estimate for the LSOA 2021.
+    """
+    estimates = pd.read_csv(source / "population" / "ons_mye2020_lsoa11_single_year_of_age_persons.csv")
+    estimates = estimates.rename(columns={"90+": "90"})
+    lookup = pd.read_csv(source / "lookups" / "lookup_lsoa11_lsoa21_ltla22.csv")
+    lookup = lookup.loc[lookup["lsoa21_code"].str.startswith("E"), ["lsoa11_code", "lsoa21_code"]].drop_duplicates()
+    years = [str(age) for age in SINGLE_YEARS]
+    linked = lookup.merge(estimates[["lsoa11_code", *years]], on="lsoa11_code", how="inner", validate="many_to_one")
+    profile = linked.groupby("lsoa21_code")[years].sum()
+    profile = profile.reindex(lsoa["lsoa21_code"])
+    if profile.isna().any().any():
+        missing = profile.index[profile.isna().any(axis=1)].tolist()[:5]
+        raise SystemExit(f"single-year ages: no LSOA 2011 estimates linked to LSOA 2021 {missing}")
+    if profile.to_numpy().max() > np.iinfo(np.uint16).max:
+        raise SystemExit("single-year ages: a count does not fit in 16 bits")
+    out = profile.round().astype("uint16")
+    out.columns = [f"age_{age}" for age in SINGLE_YEARS]
+    return out.reset_index().rename(columns={"index": "lsoa21_code"})
+
+
+def build_qof_prevalence_lad24(qof: pd.DataFrame, lsoa: pd.DataFrame) -> pd.DataFrame:
+    """Modelled QOF prevalence 2019/20 on LAD May 2024 codes: the calibration target of the synthetic population.
+
+    LADs unchanged since 2019/20 keep their figures; a LAD created since gets the register counts and list sizes
+    of the districts it replaced, summed (so its prevalence is list-weighted).
+    """
+    lads = lsoa[["ltla24_code", "ltla24_name"]].drop_duplicates()
+    successor = {old: new for new, olds in LAD_PREDECESSORS.items() for old in olds}
+    unknown = sorted(set(successor) - set(qof["lad_code"]))
+    if unknown:
+        raise SystemExit(f"QOF prevalence: predecessor districts {unknown} are not in the HoC file")
+    qof = qof.assign(ltla24_code=qof["lad_code"].map(successor).fillna(qof["lad_code"]))
+    qof = qof.loc[qof["ltla24_code"].isin(lads["ltla24_code"])]
+    target = qof.groupby(["ltla24_code", "register_code"], as_index=False).agg(
+        register_count=("register_count", "sum"),
+        list=("list", "sum"),
+        predecessors=("lad_code", lambda codes: " ".join(sorted(codes)) if len(codes) > 1 else ""),
+    )
+    target["prevalence"] = target["register_count"] / target["list"]
+    target = target.merge(lads, on="ltla24_code", how="left", validate="many_to_one")
+    missing = sorted(set(lads["ltla24_code"]) - set(target["ltla24_code"]))
+    if missing:
+        raise SystemExit(f"QOF prevalence: no figures for LAD 2024 {missing}")
+    if target.groupby("ltla24_code").size().ne(qof["register_code"].nunique()).any():
+        raise SystemExit("QOF prevalence: a LAD 2024 is missing some registers")
+    columns = ["ltla24_code", "ltla24_name", "register_code", "register_count", "list", "prevalence", "predecessors"]
+    return target[columns].sort_values(["ltla24_code", "register_code"]).reset_index(drop=True)
+
+
 def write_outputs(source: Path, out_dir: Path = OUT_DIR) -> dict[str, int]:
     """Build every shipped table and write it; return the size in bytes of each file."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -307,6 +384,8 @@ def write_outputs(source: Path, out_dir: Path = OUT_DIR) -> dict[str, int]:
         "health_index_lad.parquet": build_health_index(source),
         "practice_life_expectancy.parquet": build_practice_life_expectancy(source),
         "qof_prevalence_lad.parquet": build_qof_prevalence(source),
+        "population_single_year_lsoa.parquet": build_single_year_ages(source, lsoa),
+        "qof_prevalence_lad24.parquet": build_qof_prevalence_lad24(build_qof_prevalence(source), lsoa),
     }
     sizes: dict[str, int] = {}
     for name, frame in outputs.items():
