@@ -605,6 +605,7 @@ def assessment_report_html(
     rule: AgreementRule = DEFAULT_AGREEMENT_RULE,
     median_tie: MedianTie = "lower",
     page_links: Mapping[str, str] | None = None,
+    charts_html: str | None = None,
 ) -> str:
     """The printable report of one assessment as a complete HTML page (see :func:`render_report_html`)."""
     assessment = get_assessment(session, assessment_id)
@@ -616,6 +617,7 @@ def assessment_report_html(
         result=result,
         next_steps=suggest_next_steps(result),
         page_links=page_links,
+        charts_html=charts_html,
     )
 
 
@@ -638,11 +640,13 @@ def render_report_html(
     next_steps: Mapping[str, Sequence[NextStep]] | None = None,
     page_links: Mapping[str, str] | None = None,
     generated_at: datetime | None = None,
+    charts_html: str | None = None,
 ) -> str:
     """A self-contained, printable HTML report: summary, the matrix grid, gaps, disagreement and next steps.
 
     ``page_links`` maps app page keys (e.g. ``"risk"``) to URLs for the "In PHM Navigator" links; without it
-    the page is named in plain text. All text is HTML-escaped.
+    the page is named in plain text. All text is HTML-escaped, except ``charts_html``: trusted markup (e.g. the
+    inline SVG of :func:`maturity.figures.report_charts_html`) placed after the summary.
     """
     e = html.escape
     framework = result.framework
@@ -682,6 +686,8 @@ def render_report_html(
         f"<td>{_score_html(o.target, o.target_label)}</td><td>{_gap_html(o.gap)}</td><td></td></tr>"
         "</tbody></table></section>"
     )
+    if charts_html:
+        parts.append(charts_html)
 
     # Matrix grid
     parts.append(
