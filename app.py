@@ -14,6 +14,23 @@ navigation = st.navigation(
         "Population": [
             st.Page("pages/home.py", title="Home", icon=":material/home:", default=True, url_path="home"),
         ],
+        "Maturity": [
+            st.Page(
+                "pages/maturity_assessments.py",
+                title="Assessments",
+                icon=":material/checklist:",
+                url_path="maturity_assessments",
+            ),
+            st.Page(
+                "pages/maturity_questionnaire.py",
+                title="Questionnaire",
+                icon=":material/edit_note:",
+                url_path="maturity_questionnaire",
+            ),
+            st.Page(
+                "pages/maturity_results.py", title="Results", icon=":material/bar_chart:", url_path="maturity_results"
+            ),
+        ],
         "Reference": [
             st.Page("pages/data_sources.py", title="Data sources", icon=":material/database:", url_path="data_sources"),
             st.Page("pages/about.py", title="About", icon=":material/info:", url_path="about"),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import textwrap
 from collections.abc import Sequence
-from datetime import date
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -519,12 +518,3 @@ def report_charts_html(result: AssessmentResult) -> str:
         + scores_svg(component_rows, result.framework, title="Components: current and target")
         + "</section>"
     )
-
-
-def dates_label(days: Sequence[date]) -> str:
-    """'3 Mar 2025 - 10 Mar 2025' for a run of assessment dates (for captions)."""
-    ordered = sorted(days)
-    if not ordered:
-        return ""
-    first, last = ordered[0], ordered[-1]
-    return f"{first:%d %b %Y}" if first == last else f"{first:%d %b %Y} - {last:%d %b %Y}"

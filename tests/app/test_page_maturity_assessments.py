@@ -1,0 +1,178 @@
+"""Assessments page: add an organisation (suggested from the footprint), open an assessment, close it, import one."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from maturity import exports, repository
+from maturity.db import make_engine
+from phm_core.settings import database_url
+
+pytestmark = pytest.mark.app
+
+
+@pytest.fixture
+def db() -> Iterator[Engine]:
+    """The database the page uses (a SQLite file in the test's own data directory)."""
+    engine = make_engine(database_url())
+    yield engine
+    engine.dispose()
+
+
+def markdown(at) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_a_first_visit_suggests_the_footprint_icb_and_adds_it(open_page, db) -> None:
+    at = open_page("maturity_assessments.py")
+    assert not at.exception
+    assert at.title[0].value == "PHM maturity self-assessment"
+    assert "Add the organisation being assessed first." in [i.value for i in at.info]
+    assert at.text_input(key="ma_org_name").value == "NHS Suffolk and North East Essex"
+    assert at.selectbox(key="ma_org_kind").value == "icb"
+    at.button(key="ma_add_org").click().run()
+    assert not at.exception
+    with Session(db) as s:
+        (organisation,) = repository.list_organisations(s)
+    assert (organisation.name, organisation.kind) == ("NHS Suffolk and North East Essex", "icb")
+    assert at.success[0].value == "Added NHS Suffolk and North East Essex (ICB)."
+    assert at.selectbox(key="ma_assessment_org").value == organisation.id
+
+
+def test_a_place_footprint_suggests_a_place_inside_its_icb(open_page, db) -> None:
+    with Session(db) as s:
+        icb = repository.create_organisation(s, name="NHS Suffolk and North East Essex", kind="icb")
+    at = open_page("maturity_assessments.py", icb="E54000023", level="place", area="E07000076")
+    assert not at.exception
+    assert at.text_input(key="ma_org_name").value == "Tendring"
+    assert at.selectbox(key="ma_org_kind").value == "place"
+    assert at.selectbox(key="ma_org_parent").value == icb.id
+    at.button(key="ma_add_org").click().run()
+    with Session(db) as s:
+        tendring = repository.list_organisations(s, kind="place")[0]
+    assert (tendring.name, tendring.parent_id) == ("Tendring", icb.id)
+
+
+def test_a_duplicate_organisation_is_refused_with_a_message(open_page, db) -> None:
+    with Session(db) as s:
+        repository.create_organisation(s, name="NHS Suffolk and North East Essex", kind="icb")
+    at = open_page("maturity_assessments.py")
+    at.button(key="ma_add_org").click().run()
+    assert not at.exception
+    assert "already an organisation" in at.error[0].value
+    with Session(db) as s:
+        assert len(repository.list_organisations(s)) == 1
+
+
+def test_opening_an_assessment_lists_it_with_its_respondents_and_links(open_page, db) -> None:
+    with Session(db) as s:
+        organisation = repository.create_organisation(s, name="NHS Suffolk and North East Essex", kind="icb")
+    at = open_page("maturity_assessments.py")
+    at.date_input(key="ma_assessment_date").set_value(date(2025, 3, 12))
+    at.text_input(key="ma_assessment_title").input("Spring round")
+    at.button(key="ma_create").click().run()
+    assert not at.exception
+    with Session(db) as s:
+        (assessment,) = repository.list_assessments(s)
+        for name in ("Ann", "Bo"):
+            repository.get_or_create_respondent(s, assessment.id, name=name)
+    assert (assessment.organisation_id, assessment.title, assessment.assessment_date) == (
+        organisation.id,
+        "Spring round",
+        date(2025, 3, 12),
+    )
+    assert assessment.status == "open"
+    assert "Opened 'Spring round'" in at.success[0].value
+    at.run()
+    text = markdown(at)
+    assert "**Spring round** :green-badge[Open]" in text
+    assert "12 Mar 2025 - 2 respondents" in text
+    assert f"[Answer](/maturity_questionnaire?assessment={assessment.id})" in text
+    assert f"[Results](/maturity_results?assessment={assessment.id})" in text
+    assert at.code[0].value == f"/maturity_questionnaire?assessment={assessment.id}"
+
+
+def test_closing_and_reopening_an_assessment(open_page, db) -> None:
+    with Session(db) as s:
+        organisation = repository.create_organisation(s, name="North ICB", kind="icb")
+        assessment = repository.create_assessment(s, organisation_id=organisation.id, assessment_date=date(2025, 1, 1))
+    at = open_page("maturity_assessments.py")
+    at.button(key=f"ma_toggle_{assessment.id}").click().run()
+    assert not at.exception
+    with Session(db) as s:
+        assert repository.get_assessment(s, assessment.id).status == "closed"
+    assert "Closed to answers" in [c.value for c in at.caption]
+    assert ":gray-badge[Closed]" in markdown(at)
+    assert at.button(key=f"ma_toggle_{assessment.id}").label == "Reopen"
+    at.button(key=f"ma_toggle_{assessment.id}").click().run()
+    with Session(db) as s:
+        assert repository.get_assessment(s, assessment.id).status == "open"
+
+
+def exported_assessment() -> bytes:
+    """A whole assessment with one answer, exported from a separate in-memory database."""
+    engine = make_engine("sqlite://")
+    with Session(engine) as s:
+        organisation = repository.create_organisation(s, name="Ipswich and East Suffolk", kind="place")
+        assessment = repository.create_assessment(
+            s, organisation_id=organisation.id, assessment_date=date(2024, 10, 1), title="Autumn 2024"
+        )
+        respondent = repository.get_or_create_respondent(s, assessment.id, name="Cy", role="GP")
+        repository.save_answer(s, respondent.id, "analyses", current_stage=2, target_stage=3)
+        document = exports.export_assessment_json(s, assessment.id)
+    engine.dispose()
+    return document.encode()
+
+
+def test_importing_a_valid_file_adds_the_assessment_with_its_answers(open_page, db) -> None:
+    at = open_page("maturity_assessments.py")
+    at.file_uploader(key="ma_import_file").set_value(("autumn.json", exported_assessment(), "application/json")).run()
+    at.button(key="ma_import").click().run()
+    assert not at.exception
+    with Session(db) as s:
+        (assessment,) = repository.list_assessments(s)
+        answers = repository.answers_for(s, assessment.id)
+    assert assessment.title == "Autumn 2024"
+    assert answers[["respondent", "component_id", "current_stage"]].values.tolist() == [["Cy", "analyses", 2]]
+    assert "Imported 'Autumn 2024' (01 Oct 2024) from autumn.json." in [s.value for s in at.success]
+    assert "**Autumn 2024** :green-badge[Open]" in markdown(at)
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"{not json", "the file is not valid JSON"),
+        (json.dumps({"format": "something else"}).encode(), "not a PHM Navigator assessment export"),
+    ],
+)
+def test_an_invalid_file_is_rejected_with_the_reason_and_nothing_is_written(open_page, db, content, problem) -> None:
+    at = open_page("maturity_assessments.py")
+    at.file_uploader(key="ma_import_file").set_value(("bad.json", content, "application/json")).run()
+    at.button(key="ma_import").click().run()
+    assert not at.exception
+    (error,) = at.error
+    assert error.value.startswith("**bad.json was not imported**")
+    assert problem in error.value
+    with Session(db) as s:
+        assert repository.list_assessments(s) == []
+        assert repository.list_organisations(s) == []
+
+
+def test_a_file_with_a_wrong_rating_lists_the_place_of_the_problem(open_page, db) -> None:
+    document = json.loads(exported_assessment())
+    document["respondents"][0]["answers"][0]["current_stage"] = 7
+    at = open_page("maturity_assessments.py")
+    at.file_uploader(key="ma_import_file").set_value(("edited.json", json.dumps(document).encode(), "application/json"))
+    at.run()
+    at.button(key="ma_import").click().run()
+    assert not at.exception
+    message = at.error[0].value
+    assert "\\$.respondents\\[0\\]" in message  # the JSON path, escaped so Markdown shows it as written
+    with Session(db) as s:
+        assert repository.list_assessments(s) == []
