@@ -1,0 +1,136 @@
+"""The self-assessment in a real browser: a lead opens an assessment, two people answer it in their own browser
+sessions, one comes back with their link, and the results count both answers and export the report."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+
+from maturity import repository
+from maturity.db import make_engine
+from tools.browser import CHROMIUM_ARGS, chromium_path, streamlit_server
+
+pytestmark = pytest.mark.e2e
+
+playwright = pytest.importorskip("playwright.sync_api")
+FINISHED = "Open Government Licence"  # the attribution footer is the last thing every page draws
+TIMEOUT = 60_000
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("maturity-data")
+
+
+@pytest.fixture(scope="module")
+def app_url(data_dir: Path) -> Iterator[str]:
+    with streamlit_server(env={"PHM_DATA_DIR": str(data_dir)}) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    executable = chromium_path()
+    if executable is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed: .ci/run must install Debian's chromium package")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def open_in_new_session(browser, url: str):
+    """A separate browser context (its own cookies and Streamlit session), like another person's computer."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(url)
+    page.get_by_text(FINISHED).first.wait_for(timeout=120_000)  # the first page of a fresh server loads the data
+    return page
+
+
+def radio(page, label: str):
+    return page.locator("[data-testid='stRadio']").filter(has_text=label)
+
+
+def no_exception(page) -> None:
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def answer_first_component(page, *, name: str, stage: str, notes: str) -> None:
+    page.get_by_role("textbox", name="Your name").fill(name)
+    page.get_by_role("textbox", name="Your role (optional)").fill("PHM lead")
+    page.get_by_role("button", name="Start").click()
+    page.get_by_text(f"Answering as {name}").wait_for()
+    radio(page, "Current stage").get_by_text(stage).click()
+    page.get_by_text("1 of 11 components rated").wait_for()
+    page.get_by_role("textbox", name="Evidence notes").fill(notes)
+    page.get_by_role("textbox", name="Evidence links (one per line)").click()  # leaving the box saves the notes
+    page.get_by_text(re.compile(r"^Saved \d")).wait_for()
+    no_exception(page)
+
+
+def test_an_assessment_answered_in_two_browser_sessions(browser, app_url: str, data_dir: Path) -> None:
+    lead = open_in_new_session(browser, app_url + "/maturity_assessments")
+    lead.get_by_role("heading", name="PHM maturity self-assessment").wait_for()
+    lead.get_by_role("button", name="Add organisation").click()
+    lead.get_by_text("Added NHS Suffolk and North East Essex (ICB).").wait_for()
+    lead.get_by_role("textbox", name="Title (optional)").fill("Browser round")
+    lead.get_by_role("button", name="Open the assessment").click()
+    lead.get_by_text("Opened 'Browser round'").wait_for()
+    link = lead.locator("[data-testid='stCode'] code").first.inner_text().strip()
+    assert link == f"{app_url}/maturity_questionnaire?assessment=1"
+    no_exception(lead)
+
+    first = open_in_new_session(browser, link)
+    answer_first_component(first, name="Respondent One", stage="2 Developing", notes="Board minutes")
+    second = open_in_new_session(browser, link)
+    answer_first_component(second, name="Respondent Two", stage="3 Maturing", notes="Strategy")
+    assert "respondent=" in first.url and first.url != second.url  # each has their own resume link
+
+    first.reload()  # refreshing the browser loses nothing: the link carries the resume token
+    first.get_by_text("Answering as Respondent One").wait_for()
+    first.get_by_text("1 of 11 components rated").wait_for()
+    first.get_by_role("button", name="Previous").click()
+    first.get_by_role("heading", name="Organisational factors").wait_for()
+    options = radio(first, "Current stage").locator("input[type='radio']")
+    assert [options.nth(i).is_checked() for i in range(4)] == [False, True, False, False]
+    assert first.get_by_role("textbox", name="Evidence notes").input_value() == "Board minutes"
+
+    engine = make_engine(f"sqlite:///{data_dir / 'phm_navigator.sqlite'}")
+    with Session(engine) as s:
+        answers = repository.answers_for(s, 1)
+    engine.dispose()
+    assert sorted(zip(answers["respondent"], answers["current_stage"], strict=True)) == [
+        ("Respondent One", 2),
+        ("Respondent Two", 3),
+    ]
+
+    lead.reload()
+    lead.get_by_text("2 respondents").first.wait_for()
+    lead.get_by_role("link", name="Results").first.click()
+    lead.get_by_role("heading", name="Maturity results").wait_for()
+    lead.get_by_text(FINISHED).first.wait_for()
+    assert "assessment=1" in lead.url
+    lead.get_by_text("Only 2 respondents so far: these results are indicative.").wait_for()
+    infrastructure = lead.locator("[data-testid='stMetric']").filter(has_text="Infrastructure")
+    assert "2.5 of 4" in infrastructure.inner_text()  # the median of both answers, 2 and 3
+    charts = lead.locator("[data-testid='stPlotlyChart']")
+    charts.nth(4).wait_for()  # matrix, three capabilities, radar, gaps ... drawn by the browser
+    assert charts.first.locator(".main-svg").first.is_visible()
+    no_exception(lead)
+
+    with lead.expect_download() as download:
+        lead.get_by_role("button", name="Report (HTML, printable)").click()
+    report = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "Browser round" in report and "2 respondents" in report
+    assert report.count("<svg") == 2
+    for page in (lead, first, second):
+        page.context.close()
