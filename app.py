@@ -13,6 +13,15 @@ navigation = st.navigation(
     {
         "Population": [
             st.Page("pages/home.py", title="Home", icon=":material/home:", default=True, url_path="home"),
+            st.Page("pages/maps.py", title="Map", icon=":material/map:", url_path="maps"),
+            st.Page(
+                "pages/deprivation_air.py",
+                title="Deprivation and air",
+                icon=":material/air:",
+                url_path="deprivation_air",
+            ),
+            st.Page("pages/inequalities.py", title="Inequalities", icon=":material/balance:", url_path="inequalities"),
+            st.Page("pages/benchmarks.py", title="Benchmarks", icon=":material/leaderboard:", url_path="benchmarks"),
         ],
         "Maturity": [
             st.Page(

@@ -363,6 +363,27 @@ def build_qof_prevalence_lad24(qof: pd.DataFrame, lsoa: pd.DataFrame) -> pd.Data
     return target[columns].sort_values(["ltla24_code", "register_code"]).reset_index(drop=True)
 
 
+def build_lad21_to_lad24(source: Path, lsoa: pd.DataFrame) -> pd.DataFrame:
+    """Which 2024 LAD each 2021 LAD became, with its Census 2021 population (to weight LAD 2021 statistics).
+
+    LAD 2021 is read from the LSOA 2011 -> 2021 -> LAD 2022 lookup (LAD 2022 codes are the 2021 ones); the
+    2023 reorganisations (Cumbria, North Yorkshire, Somerset) merged districts into new unitary authorities, and
+    one LSOA of West Northamptonshire moved to Cherwell.
+    """
+    lookup = pd.read_csv(source / "lookups" / "lookup_lsoa11_lsoa21_ltla22.csv")
+    lookup = lookup.loc[lookup["lsoa21_code"].str.startswith("E"), ["lsoa21_code", "ltla22_code"]].drop_duplicates()
+    pairs = lookup.merge(lsoa[["lsoa21_code", "ltla24_code", "pop_total"]], on="lsoa21_code")
+    # A few LSOAs moved in small boundary changes: each LAD 2021 goes to the LAD 2024 holding most of its people.
+    people = pairs.groupby(["ltla22_code", "ltla24_code"], as_index=False)["pop_total"].sum()
+    people = people.sort_values("pop_total", ascending=False).drop_duplicates("ltla22_code")
+    pairs = people[["ltla22_code", "ltla24_code"]].rename(columns={"ltla22_code": "lad21_code"})
+    census = pd.read_csv(source / "population" / "census2021_ltla21_sex_broad_age.csv")
+    census = census.rename(columns={"ltla21_code": "lad21_code", "total_population": "lad21_population"})
+    out = pairs.merge(census[["lad21_code", "lad21_population"]], on="lad21_code", how="left")
+    out["lad21_population"] = out["lad21_population"].astype("int64")
+    return out.rename(columns={"ltla24_code": "lad24_code"}).sort_values("lad21_code").reset_index(drop=True)
+
+
 def write_outputs(source: Path, out_dir: Path = OUT_DIR) -> dict[str, int]:
     """Build every shipped table and write it; return the size in bytes of each file."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -384,6 +405,7 @@ def write_outputs(source: Path, out_dir: Path = OUT_DIR) -> dict[str, int]:
         "health_index_lad.parquet": build_health_index(source),
         "practice_life_expectancy.parquet": build_practice_life_expectancy(source),
         "qof_prevalence_lad.parquet": build_qof_prevalence(source),
+        "lad21_to_lad24.parquet": build_lad21_to_lad24(source, lsoa),
         "population_single_year_lsoa.parquet": build_single_year_ages(source, lsoa),
         "qof_prevalence_lad24.parquet": build_qof_prevalence_lad24(build_qof_prevalence(source), lsoa),
     }

@@ -110,3 +110,67 @@ def deprivation_deck(
             "style": TOOLTIP_STYLE,
         },
     )
+
+
+def choropleth_layer(
+    shapes: gpd.GeoDataFrame, *, names: list[str], values: list[str], colours: list[list[int]], layer_id: str
+) -> pdk.Layer:
+    """A GeoJSON polygon layer carrying only name, the formatted value and the fill colour of each area."""
+    features = [
+        {
+            "type": "Feature",
+            "geometry": geometry.__geo_interface__,
+            "properties": {"name": name, "value": value, "fill": colour + [200]},
+        }
+        for geometry, name, value, colour in zip(shapes.geometry.values, names, values, colours, strict=True)
+    ]
+    return pdk.Layer(
+        "GeoJsonLayer",
+        id=layer_id,
+        data={"type": "FeatureCollection", "features": features},
+        get_fill_color="properties.fill",
+        get_line_color=[255, 255, 255, 170],
+        line_width_min_pixels=0.5,
+        pickable=True,
+        stroked=True,
+        filled=True,
+    )
+
+
+def practices_layer(practices: pd.DataFrame) -> pdk.Layer:
+    """GP practices as points sized by registered list (area proportional to patients)."""
+    points = practices.dropna(subset=["lat", "lon"])
+    data = [
+        {
+            "name": f"{p.practice_name} (GP practice, {p.pcn_name})",
+            "value": f"{int(p.list_size):,} registered patients" if pd.notna(p.list_size) else "list size unknown",
+            "position": [round(float(p.lon), 5), round(float(p.lat), 5)],
+            "radius": float(np.sqrt(p.list_size if pd.notna(p.list_size) else 1000) * 4),
+        }
+        for p in points.itertuples(index=False)
+    ]
+    return pdk.Layer(
+        "ScatterplotLayer",
+        id="gp-practices",
+        data=data,
+        get_position="position",
+        get_radius="radius",
+        radius_min_pixels=2,
+        radius_max_pixels=30,
+        get_fill_color=[0, 48, 135, 200],
+        get_line_color=[255, 255, 255],
+        stroked=True,
+        line_width_min_pixels=1,
+        pickable=True,
+    )
+
+
+def profile_deck(layers: list[pdk.Layer], *, bounds: tuple[float, float, float, float] | np.ndarray) -> pdk.Deck:
+    """A map of the given layers framed on the footprint; each feature's tooltip is its name and value text."""
+    return CompactDeck(
+        layers=layers,
+        initial_view_state=view_for(bounds),
+        map_provider="carto",
+        map_style=MAP_STYLE,
+        tooltip={"html": "<b>{name}</b><br/>{value}", "style": TOOLTIP_STYLE},
+    )

@@ -62,3 +62,119 @@ def _compare(value: float, reference: float, *, tolerance: float = 0.01) -> str:
     if abs(value - reference) < tolerance:
         return "about the same as"
     return "more than" if value > reference else "less than"
+
+
+def map_narrative(
+    table: pd.DataFrame, *, measure_label: str, fmt: str, noun: str, name: str, kind: str = "sequential"
+) -> list[str]:
+    """One or two sentences on where a measure is highest and lowest across the footprint's areas.
+
+    ``table`` has ``name`` and ``value`` per area. Deciles and ranks (1 = most deprived) are described by the
+    areas at the deprived end rather than by highest and lowest.
+    """
+    values = table.dropna(subset=["value"])
+    if values.empty:
+        return [f"No figures for {measure_label} are available for {name}."]
+    if kind == "decile":
+        first = values.loc[values["value"] == 1]
+        share = len(first) / len(values)
+        worst = first["name"].iloc[0] if len(first) else None
+        topic = measure_label.split(":")[0]
+        text = f"{len(first):,} of the {len(values):,} {noun} of {name} ({share:.0%}) are in England's most deprived tenth on {topic}"  # noqa: E501
+        return [text + (f", for example {worst}." if worst else ".")]
+    if kind == "rank":
+        most = values.loc[values["value"].idxmin()]
+        least = values.loc[values["value"].idxmax()]
+        return [
+            f"Within {name}, the most deprived of its {len(values):,} {noun} on {measure_label.split(':')[0]} is "
+            f"{most['name']}, and the least deprived is {least['name']}."
+        ]
+    if kind == "categorical":
+        counts = values["value"].value_counts()
+        return [
+            f"Most of the {len(values):,} {noun} of {name} ({counts.iloc[0]:,}) are classed "
+            f"'{counts.index[0]}' ({measure_label})."
+        ]
+    high = values.loc[values["value"].idxmax()]
+    low = values.loc[values["value"].idxmin()]
+    label = measure_label if measure_label[:3].isupper() else measure_label[0].lower() + measure_label[1:]
+    return [
+        f"Across the {len(values):,} {noun} of {name}, the {label} "
+        f"is highest in {high['name']} ({fmt.format(high['value'])}) and lowest in {low['name']} "
+        f"({fmt.format(low['value'])})."
+    ]
+
+
+def air_quality_narrative(table: pd.DataFrame, worst: pd.DataFrame, *, name: str) -> list[str]:
+    """Sentences on people living where deprivation and air pollution are both in England's worst third."""
+    total = int(table.to_numpy().sum())
+    both = int(table.iloc[2, 2])
+    if total == 0:
+        return [f"No residents are recorded for {name}."]
+    sentences = [
+        f"{both:,} of {name}'s {total:,} residents ({both / total:.0%}) live in neighbourhoods that are in both "
+        "England's most deprived third and its most polluted third."
+    ]
+    if len(worst):
+        children = int(worst["pop_0_15"].sum())
+        top = worst.iloc[0]
+        sentences.append(
+            f"They include {children:,} children aged 15 and under in {len(worst):,} neighbourhoods, the starting "
+            f"cohort for a childhood asthma programme; the most deprived of these is {top['lsoa21_name']}."
+        )
+    else:
+        sentences.append("No neighbourhood here is in the worst third of England for both.")
+    return sentences
+
+
+def life_expectancy_place_narrative(latest: pd.DataFrame, *, names: dict[str, str], year: int) -> str:
+    """Which place has the lowest life expectancy, against England, saying that it is not tested."""
+    if latest.empty:
+        return "No life expectancy figures are published for these places."
+    lowest = latest.loc[latest["value"].idxmin()]
+    england = float(lowest["england"])
+    place = names.get(lowest["ltla24_code"], lowest["ltla24_code"])
+    if len(latest) > 1:
+        highest = latest.loc[latest["value"].idxmax()]
+        return (
+            f"{place} has the lowest life expectancy of the places here ({lowest['value']:.1f} years in {year}) and "
+            f"{names.get(highest['ltla24_code'], highest['ltla24_code'])} the highest ({highest['value']:.1f}), "
+            f"against {england:.1f} for England. The ONS Health Index publishes these without confidence "
+            "intervals, so the differences are described, not tested for significance."
+        )
+    relation = "below" if lowest["value"] < england else "above"
+    return (
+        f"Life expectancy in {place} is {lowest['value']:.1f} years ({year}), {relation} England's {england:.1f}; "
+        "published without confidence intervals, so the difference is not tested for significance."
+    )
+
+
+def benchmark_narrative(rows: pd.DataFrame, *, place: str) -> list[str]:
+    """What stands out for a place: significant differences first, then rankings among England's authorities."""
+    sentences = []
+    tested = rows.loc[rows["source"].str.startswith("Modelled QOF")]
+    highest = tested.loc[tested["benchmark"] == "highest", "indicator"].tolist()
+    lowest = tested.loc[tested["benchmark"] == "lowest", "indicator"].tolist()
+    if highest:
+        sentences.append(
+            f"Modelled prevalence in {place} is significantly higher than England (99.8% confidence) for "
+            f"{_list(highest)}."
+        )
+    if lowest:
+        sentences.append(f"It is significantly lower than England (99.8%) for {_list(lowest)}.")
+    ranked = rows.loc[~rows["source"].str.startswith("Modelled QOF")]
+    worst = ranked.loc[ranked["benchmark"] == "worst fifth", "indicator"].str.replace(r" \(.*\)$", "", regex=True)
+    if len(worst):
+        sentences.append(
+            f"{place} is in the worst fifth of England's local authorities on {len(worst)} of {len(ranked)} ranked "
+            f"indicators, including {_list(worst.tolist()[:4])}."
+        )
+    if not sentences:
+        sentences.append(f"Nothing in {place} differs significantly from England on the indicators shown.")
+    return sentences
+
+
+def _list(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
