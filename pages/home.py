@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from phm_core.figures import age_structure_figure, deprivation_profile_figure
+from phm_core.figures import age_structure_figure, deprivation_profile_figure, plotly_config
 from ui import data, layout
 from ui.footprint import select_footprint
 
@@ -58,8 +58,16 @@ with map_column:
         "(least deprived 10%). Dots: GP practices."
     )
 with chart_column:
-    st.plotly_chart(deprivation_profile_figure(profile, name=content["name"]), key="home_deprivation")
-    st.plotly_chart(age_structure_figure(structure, name=content["name"]), key="home_age")
+    st.plotly_chart(
+        deprivation_profile_figure(profile, name=content["name"]),
+        config=plotly_config(f"deprivation_profile_{footprint.icb_code}"),
+        key="home_deprivation",
+    )
+    st.plotly_chart(
+        age_structure_figure(structure, name=content["name"]),
+        config=plotly_config(f"age_structure_{footprint.icb_code}"),
+        key="home_age",
+    )
 
 st.subheader(f"{content['area_plural']} in this footprint")
 st.dataframe(
@@ -77,5 +85,12 @@ st.dataframe(
         "most_deprived_fifth": st.column_config.NumberColumn("In most deprived fifth", format="percent"),
         "average_imd_score": st.column_config.NumberColumn("Average IMD score", format="%.1f"),
     },
+)
+st.download_button(
+    "Download this table (CSV)",
+    content["areas"].to_csv(index=False).encode(),
+    file_name=f"phm_navigator_{footprint.icb_code}_{footprint.level}_areas.csv",
+    mime="text/csv",
+    key="home_csv",
 )
 layout.footer()

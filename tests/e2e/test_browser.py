@@ -75,3 +75,31 @@ def test_a_shared_link_opens_the_same_footprint_and_the_choice_survives_a_page_s
     page.locator("[data-testid='stSidebarNav']").get_by_role("link", name="Home").click()
     page.get_by_role("heading", name="Welwyn Hatfield, in NHS Hertfordshire and West Essex").wait_for(timeout=60_000)
     page.close()
+
+
+def test_map_page_switches_layer_and_keeps_a_canvas(browser, app_url: str) -> None:
+    page = _open(browser, app_url + "/maps")
+    chart = page.locator("[data-testid='stDeckGlJsonChart']")
+    chart.locator("canvas").first.wait_for(timeout=60_000)
+    assert page.get_by_text("are in England's most deprived tenth on IMD 2025").first.is_visible()
+    page.locator("[data-testid='stSelectbox']").filter(has_text="Show").click()
+    page.get_by_role("option", name="Population: Share aged 65 and over", exact=True).click()
+    page.get_by_text("the share aged 65 and over is highest in").first.wait_for(timeout=60_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert chart.locator("canvas").count() >= 1
+    page.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [
+        ("/deprivation_air", "Deprivation and air quality"),
+        ("/inequalities", "Inequalities in life expectancy"),
+        ("/benchmarks", "Benchmarks"),
+    ],
+)
+def test_profiling_pages_render(browser, app_url: str, path: str, heading: str) -> None:
+    page = _open(browser, app_url + path)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.get_by_role("heading", name=heading).first.is_visible()
+    page.close()
