@@ -48,6 +48,12 @@ def _logit_shape(knots: dict[int, float], ages: np.ndarray) -> np.ndarray:
     return values - 0.5 * np.clip(x[0] - ages, 0, None)
 
 
+def _saturate(log_ratio: np.ndarray, maximum: float) -> np.ndarray:
+    """Combine log rate ratios less than additively, so the combined ratio stays below ``maximum``."""
+    ceiling = np.log(maximum)
+    return ceiling * np.tanh(log_ratio / ceiling)
+
+
 def _proportional_counts(counts: np.ndarray, fraction: float) -> np.ndarray:
     """Scale counts by ``fraction`` with cumulative rounding: each cell within 1, the total exactly rounded."""
     if fraction >= 1.0:
@@ -302,7 +308,7 @@ class _Generator:
             log_relative += np.log(hr[label]) * (c["frailty"] == level)
         log_relative += np.log(hr["care_home"]) * c["care_home"] + np.log(hr["current_smoker"]) * (c["smoking"] == 2)
         log_relative += np.log(hr["general_per_sd"]) * c["general"]
-        relative = np.exp(np.minimum(log_relative, np.log(30.0)))
+        relative = np.exp(_saturate(log_relative, p.MORTALITY_MAXIMUM_HAZARD_RATIO))
         # Within each sex x life-table band x decile cell, the expected deaths are those of the published rates
         # (solved separately for year 2 among the survivors of year 1): the record only decides who dies.
         bands = np.asarray((0, 1, *range(5, 95, 5)))
@@ -364,7 +370,7 @@ class _Generator:
         cell_size = np.maximum(np.bincount(cell, minlength=20 * len(bands)), 1)
         rates = {}
         for activity, scale in p.ACTIVITY_CONDITION_SCALE.items():
-            relative = np.exp(scale * log_relative)
+            relative = np.exp(_saturate(scale * log_relative, p.ACTIVITY_MAXIMUM_RATE_RATIO))
             if activity == "ambulance_conveyances":
                 relative = relative * np.where(c["falls_y1"] > 0, p.AMBULANCE_FALLS_RATE_RATIO, 1.0)
             relative = relative / (np.bincount(cell, weights=relative, minlength=cell_size.size) / cell_size)[cell]

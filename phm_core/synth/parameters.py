@@ -452,11 +452,16 @@ ADMISSION_RATE_RATIOS: dict[str, float] = {
     "moderate": 2.0,
     "severe": 3.0,
     "care_home": 1.5,
-    "palliative_care": 2.0,
+    "palliative_care": 1.5,
     "current_smoker": 1.2,
     "fallen": 1.5,
     "general_per_sd": 1.5,
 }
+#: Many conditions together raise activity less than the product of their rate ratios: the log of a person's
+#: combined rate ratio R is saturated as log(M) * tanh(log(R) / log(M)), so no one exceeds M times the rate of
+#: their age, sex and deprivation cell (modelled). The same applies to hazards of death with its own maximum.
+ACTIVITY_MAXIMUM_RATE_RATIO = 15.0
+MORTALITY_MAXIMUM_HAZARD_RATIO = 40.0
 #: Childhood asthma raises emergency admission more than adult asthma does (modelled).
 CHILD_ASTHMA_ADMISSION_RATE_RATIO = 2.0
 ACTIVITY_CONDITION_SCALE: dict[str, float] = {
@@ -477,7 +482,7 @@ YEAR_ACTIVITY_SHAPE = 4.0
 END_OF_LIFE_RATE_RATIO: dict[str, float] = {
     "gp_contacts": 1.5,
     "ae_attendances": 3.0,
-    "emergency_admissions": 5.0,
+    "emergency_admissions": 4.0,
     "ambulance_conveyances": 4.0,
 }
 #: Length of stay of an emergency admission: mean days by age (HES 2022-23: short stays for children, about

@@ -231,7 +231,10 @@ def _parse_booleans(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _parse_dates(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    dates = pd.to_datetime(values, errors="coerce", format="mixed" if values.dtype == object else None)
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        dates = values
+    else:
+        dates = pd.to_datetime(values.astype("string").str.strip(), errors="coerce", format="ISO8601")
     bad = (
         dates.isna().to_numpy()
         & values.notna().to_numpy()
@@ -288,9 +291,9 @@ def imd_quintile(decile: np.ndarray | pd.Series) -> np.ndarray:
 def add_area_attributes(people: pd.DataFrame, lsoa: pd.DataFrame) -> pd.DataFrame:
     """Add the place (LAD 2024), national IMD decile and quintile and air-quality indicator of each person's LSOA."""
     areas = lsoa.set_index("lsoa21_code")
-    codes = people["lsoa21_code"].astype("string")
+    codes = people["lsoa21_code"].astype(str)
     out = people.copy()
-    out["ltla24_code"] = pd.Categorical(codes.map(areas["ltla24_code"]))
+    out["ltla24_code"] = pd.Categorical(codes.map(areas["ltla24_code"]).astype(str))
     decile = codes.map(areas["imd_decile"]).astype("int8")
     out["imd_decile"] = decile
     out["imd_quintile"] = imd_quintile(decile)
@@ -337,7 +340,9 @@ def validate_people(
         dates, bad = _parse_dates(checked[name])
         if bad.any():
             rows, count = _rows(bad)
-            problems.append(Problem(f"value '{checked[name][bad].iloc[0]}' is not a date", name, rows, count))
+            problems.append(
+                Problem(f"value '{checked[name][bad].iloc[0]}' is not a date (use YYYY-MM-DD)", name, rows, count)
+            )
         checked[name] = dates
     if not problems:
         problems += _consistency_problems(checked)
@@ -413,9 +418,9 @@ def finish_people(people: pd.DataFrame, *, lsoa: pd.DataFrame | None = None) -> 
                 "smoking_status": SMOKING_STATUSES,
             }.get(f.name)
             out[f.name] = (
-                pd.Categorical(column.astype("string"), categories=categories)
+                pd.Categorical(column.astype(str), categories=categories)
                 if categories
-                else pd.Categorical(column.astype("string"))
+                else pd.Categorical(column.astype(str))
             )
         elif f.dtype == "bool":
             out[f.name] = column.astype(bool)
@@ -437,7 +442,7 @@ def validate_events(frame: pd.DataFrame, *, source: str, person_ids: pd.Index | 
     missing_date = dates.isna().to_numpy() & ~bad
     if bad.any() or missing_date.any():
         rows, count = _rows(bad | missing_date)
-        problems.append(Problem("is not a date", "event_date", rows, count))
+        problems.append(Problem("is not a date (use YYYY-MM-DD)", "event_date", rows, count))
     outside = (dates < pd.Timestamp(YEAR_1_START)) | (dates > pd.Timestamp(YEAR_2_END))
     if outside.fillna(False).any():
         rows, count = _rows(outside.fillna(False).to_numpy(dtype=bool))
