@@ -22,6 +22,12 @@ navigation = st.navigation(
             ),
             st.Page("pages/inequalities.py", title="Inequalities", icon=":material/balance:", url_path="inequalities"),
             st.Page("pages/benchmarks.py", title="Benchmarks", icon=":material/leaderboard:", url_path="benchmarks"),
+            st.Page(
+                "pages/population_segments.py",
+                title="Population segments",
+                icon=":material/groups:",
+                url_path="population_segments",
+            ),
         ],
         "Maturity": [
             st.Page(

@@ -1,0 +1,104 @@
+"""Population segments: Bridges to Health segments and the risk pyramid of the footprint's SYNTHETIC people."""
+
+import streamlit as st
+
+from phm_core import segmentation
+from phm_core.synth import GENERATOR_VERSION
+from phm_core.synth.schema import INDEX_DATE
+from ui import data, layout, synthetic
+from ui.footprint import select_footprint
+
+footprint, _ = select_footprint()
+layout.data_warnings(data.data_warnings())
+st.title("Population segments (SYNTHETIC)")
+synthetic.synthetic_badge()
+synthetic.segmented_population(footprint.icb_code)  # generates with progress on first use, then reused
+
+with st.sidebar:
+    st.markdown("**Synthetic population**")
+    include_opted_out = st.toggle(
+        "Include people who opted out",
+        value=False,
+        key="segments_include_opted_out",
+        help="People with a national data opt-out are excluded by default, as they would be from a real extract.",
+    )
+fraction = synthetic.sample_fraction()
+content = synthetic.segment_content(footprint, include_opted_out, synthetic.DEFAULT_SEED, fraction, GENERATOR_VERSION)
+summary, risk = content["summary"], content["risk"]
+
+sample = "" if fraction >= 1 else f" (a {fraction:.0%} sample)"
+st.caption(
+    f"{content['name']}: {content['people']:,} synthetic people alive on {INDEX_DATE:%d %B %Y}{sample}, "
+    f"with their activity and cost in the previous 12 months. "
+    + (
+        f"{content['opted_out']:,} people who opted out are excluded."
+        if not include_opted_out
+        else f"Including {content['opted_out']:,} people who opted out."
+    )
+)
+if content["people"] == 0:
+    st.info("No synthetic people belong to this footprint. Choose another area in the sidebar.")
+    st.stop()
+
+segments_column, risk_column = st.columns([3, 2])
+with segments_column:
+    st.subheader("Segments")
+    st.plotly_chart(segmentation.people_and_cost_figure(summary), key="segments_people_cost")
+with risk_column:
+    st.subheader("Risk framing")
+    st.plotly_chart(segmentation.risk_pyramid_figure(risk), key="segments_risk_pyramid")
+    headline = segmentation.risk_headline(risk)
+    if headline:
+        st.markdown(headline)
+
+activity_columns = {
+    "label": "Segment",
+    "people": st.column_config.NumberColumn("People", format="localized"),
+    "share_of_people": st.column_config.NumberColumn("Share of people", format="percent"),
+    "share_of_cost": st.column_config.NumberColumn("Share of cost", format="percent"),
+    "cost_per_person": st.column_config.NumberColumn("Cost per person (GBP)", format="%.0f"),
+    "gp_contacts_per_1000": st.column_config.NumberColumn("GP contacts per 1,000", format="%.0f"),
+    "ae_attendances_per_1000": st.column_config.NumberColumn("A&E attendances per 1,000", format="%.0f"),
+    "emergency_admissions_per_1000": st.column_config.NumberColumn("Emergency admissions per 1,000", format="%.0f"),
+    "bed_days_per_1000": st.column_config.NumberColumn("Bed days per 1,000", format="%.0f"),
+    "ambulance_conveyances_per_1000": st.column_config.NumberColumn("Ambulance conveyances per 1,000", format="%.0f"),
+}
+st.dataframe(summary[list(activity_columns)], hide_index=True, width="stretch", column_config=activity_columns)
+st.caption("Blank cells are suppressed (1 to 7, or a cell that would reveal one). SYNTHETIC data.")
+with st.expander("How people are put in segments"):
+    st.markdown(
+        "Each person is in the first segment whose rule they meet, highest need first (Bridges to Health):\n\n"
+        + "\n".join(f"{i}. **{s.label}**: {s.rule_text}" for i, s in enumerate(segmentation.SEGMENTS, start=1))
+    )
+
+st.subheader("Segments by deprivation, age and area")
+tabs = st.tabs(["Deprivation", "Age", "Place", "Neighbourhood (PCN)"])
+for tab, dimension in zip(tabs, ("imd_quintile", "age_band", "ltla24_code", "pcn_code"), strict=True):
+    with tab:
+        breakdown = content["breakdowns"][dimension]
+        label = segmentation.DIMENSIONS[dimension]
+        st.plotly_chart(
+            segmentation.segment_mix_figure(breakdown, dimension_label=label), key=f"segments_mix_{dimension}"
+        )
+        table = segmentation.people_table(breakdown)
+        st.dataframe(table, width="stretch", column_config=synthetic.people_columns(table))
+        st.caption(f"People by {label[0].lower() + label[1:]} and segment (SYNTHETIC); blank = suppressed.")
+
+st.subheader("Where each segment lives")
+segment = st.selectbox(
+    "Segment",
+    segmentation.SEGMENT_KEYS,
+    index=segmentation.SEGMENT_KEYS.index("frailty_dementia"),
+    format_func=segmentation.SEGMENT_LABELS.__getitem__,
+    key="segments_map_segment",
+)
+deck, (lightest, darkest) = synthetic.segment_map(
+    footprint, segment, include_opted_out, synthetic.DEFAULT_SEED, fraction, GENERATOR_VERSION
+)
+st.pydeck_chart(deck, height=480, key="segments_map")
+st.caption(
+    f"Colour: synthetic residents in the segment per 100 residents of each LSOA, from {lightest:.1f} or fewer "
+    f"(lightest) to {darkest:.1f} or more (darkest blue). Grey: suppressed (fewer than 8 people in the segment). "
+    "SYNTHETIC data."
+)
+layout.footer()
