@@ -447,14 +447,14 @@ def scores_svg(
     framework: Framework,
     *,
     title: str,
-    width: int = 760,
+    width: int = 900,
 ) -> str:
     """A horizontal bar chart as inline SVG: one bar per (label, current, target) row, the target as a diamond.
 
     Self-contained (no scripts, no fonts to fetch), so the downloaded report prints the same offline.
     """
     e = html.escape
-    label_width, right, row_height, top = 250, 20, 28, 46
+    label_width, right, row_height, top = 330, 20, 28, 46
     plot_width = width - label_width - right
     height = top + row_height * len(rows) + 30
     top_score = framework.max_score

@@ -33,80 +33,90 @@ st.caption(
 )
 ui.small_numbers_note(result)
 
-columns = st.columns(len(result.capabilities) + 1)
-with columns[0]:
-    ui.score_metric(
-        "Overall",
-        result.overall.current,
-        result.overall.current_label,
-        result.overall.target,
-        result.overall.target_label,
+if not any(r.n for r in result.components):
+    ui.link_to(
+        ui.QUESTIONNAIRE_PAGE,
+        "Answer the questionnaire",
+        icon=":material/edit_note:",
+        query_params={"assessment": assessment.id},
     )
-for column, c in zip(columns[1:], result.capabilities, strict=True):
-    with column:
-        ui.score_metric(c.label, c.current, c.current_label, c.target, c.target_label)
-
-st.plotly_chart(figures.matrix_figure(result), key="mr_matrix")
-st.caption(
-    "Colour and number in a cell: how many respondents chose that stage as current. Circle: median current stage; diamond: median target. Hover over a cell for the stage descriptor."
-)
-
-st.subheader("By capability")
-left, right = st.columns([3, 2])
-for capability in framework.capabilities:
-    left.plotly_chart(figures.capability_figure(result, capability.id), key=f"mr_capability_{capability.id}")
-right.plotly_chart(figures.radar_figure(result), key="mr_radar")
-right.caption(
-    "Bars: median current stage, with the interquartile range of the ratings. Diamonds and the dashed line: median target. Rings: stages 1 (Emerging) to 4 (Thriving)."
-)
-
-st.subheader("Gap analysis")
-gaps = tables.gap_table(result)
-if gaps.empty:
-    st.info("No component has a target above its current stage yet (targets are set in the questionnaire).")
 else:
-    st.dataframe(
-        gaps,
-        hide_index=True,
-        key="mr_gaps",
-        height=ui.table_height(gaps),
-        column_config={"By when": st.column_config.DateColumn(format="D MMM YYYY")},
-    )
-    st.plotly_chart(figures.gap_figure(result), key="mr_gap_chart")
-    st.caption("Yellow bars: respondents are uncertain about the current stage (see Agreement below).")
+    columns = st.columns(len(result.capabilities) + 1)
+    with columns[0]:
+        ui.score_metric(
+            "Overall",
+            result.overall.current,
+            result.overall.current_label,
+            result.overall.target,
+            result.overall.target_label,
+        )
+    for column, c in zip(columns[1:], result.capabilities, strict=True):
+        with column:
+            ui.score_metric(c.label, c.current, c.current_label, c.target, c.target_label)
 
-st.subheader("Agreement")
-st.markdown(
-    f"A component has **consensus** when fewer than {result.rule.max_outside_share:.0%} of its ratings are more than "
-    f"{result.rule.band:g} stage from the median, and is **uncertain** otherwise; with fewer than "
-    f"{result.rule.min_respondents} ratings there are **too few** to tell."
-)
-uncertain = [r.label for r in result.components if r.agreement.value == "uncertain"]
-if uncertain:
-    st.warning(
-        "Uncertain, worth discussing before relying on the score: " + ", ".join(uncertain) + ".",
-        icon=":material/forum:",
-    )
-discuss = tables.disagreement_table(result)
-if not discuss.empty:
-    st.markdown("**Where respondents disagree most** - for discussion:")
-    st.dataframe(
-        discuss,
-        hide_index=True,
-        key="mr_disagreement",
-        column_config={"Outside the band": st.column_config.NumberColumn(format="percent")},
-    )
-with st.expander("Agreement on every component"):
-    st.dataframe(
-        tables.agreement_table(result),
-        hide_index=True,
-        key="mr_agreement",
-        column_config={"Outside the band": st.column_config.NumberColumn(format="percent")},
+    st.plotly_chart(figures.matrix_figure(result), key="mr_matrix")
+    st.caption(
+        "Colour and number in a cell: how many respondents chose that stage as current. Circle: median current stage; diamond: median target. Hover over a cell for the stage descriptor."
     )
 
-st.subheader("Next steps")
-st.caption("Suggested actions for each gap, grouped as the national PHM support offer groups them; largest gaps first.")
-ui.next_steps_section(suggest_next_steps(result), framework)
+    st.subheader("By capability")
+    left, right = st.columns([3, 2])
+    for capability in framework.capabilities:
+        left.plotly_chart(figures.capability_figure(result, capability.id), key=f"mr_capability_{capability.id}")
+    right.plotly_chart(figures.radar_figure(result), key="mr_radar")
+    right.caption(
+        "Bars: median current stage, with the interquartile range of the ratings. Diamonds and the dashed line: median target. Rings: stages 1 (Emerging) to 4 (Thriving)."
+    )
+
+    st.subheader("Gap analysis")
+    gaps = tables.gap_table(result)
+    if gaps.empty:
+        st.info("No component has a target above its current stage yet (targets are set in the questionnaire).")
+    else:
+        st.dataframe(
+            gaps,
+            hide_index=True,
+            key="mr_gaps",
+            height=ui.table_height(gaps),
+            column_config={"By when": st.column_config.DateColumn(format="D MMM YYYY")},
+        )
+        st.plotly_chart(figures.gap_figure(result), key="mr_gap_chart")
+        st.caption("Yellow bars: respondents are uncertain about the current stage (see Agreement below).")
+
+    st.subheader("Agreement")
+    st.markdown(
+        f"A component has **consensus** when fewer than {result.rule.max_outside_share:.0%} of its ratings are more than "
+        f"{result.rule.band:g} stage from the median, and is **uncertain** otherwise; with fewer than "
+        f"{result.rule.min_respondents} ratings there are **too few** to tell."
+    )
+    uncertain = [r.label for r in result.components if r.agreement.value == "uncertain"]
+    if uncertain:
+        st.warning(
+            "Uncertain, worth discussing before relying on the score: " + ", ".join(uncertain) + ".",
+            icon=":material/forum:",
+        )
+    discuss = tables.disagreement_table(result)
+    if not discuss.empty:
+        st.markdown("**Where respondents disagree most** - for discussion:")
+        st.dataframe(
+            discuss,
+            hide_index=True,
+            key="mr_disagreement",
+            column_config={"Outside the band": st.column_config.NumberColumn(format="percent")},
+        )
+    with st.expander("Agreement on every component"):
+        st.dataframe(
+            tables.agreement_table(result),
+            hide_index=True,
+            key="mr_agreement",
+            column_config={"Outside the band": st.column_config.NumberColumn(format="percent")},
+        )
+
+    st.subheader("Next steps")
+    st.caption(
+        "Suggested actions for each gap, grouped as the national PHM support offer groups them; largest gaps first."
+    )
+    ui.next_steps_section(suggest_next_steps(result), framework)
 
 st.subheader(f"History of {organisation.name}")
 if previous_result is None:

@@ -473,8 +473,8 @@ def export_buttons(assessment: AssessmentPublic) -> None:
 def small_numbers_note(result: AssessmentResult) -> None:
     """Say that results from fewer than three respondents are indicative only."""
     n = result.n_respondents
-    if n == 0:
-        st.info("Nobody has answered yet. Share the questionnaire link to collect answers.")
+    if not any(r.n for r in result.components):
+        st.info("Nobody has rated a component yet: the scores, matrix and gaps appear with the first answers.")
     elif n < 3:
         st.warning(
             f"Only {n} respondent{'s' if n != 1 else ''} so far: these results are indicative. Agreement needs at "

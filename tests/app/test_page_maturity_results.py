@@ -120,7 +120,10 @@ def test_the_gap_analysis_is_sorted_by_the_size_of_the_gap(open_page, spring) ->
     assert bars["y"] == gaps["Component"].tolist()
 
 
-def test_next_steps_are_grouped_and_link_into_the_app(open_page, spring) -> None:
+def test_next_steps_are_grouped_and_link_into_the_app(open_page, spring, monkeypatch) -> None:
+    for key in ui_maturity.PAGE_KEY_CANDIDATES:  # as if only the population page existed
+        if key != "population":
+            monkeypatch.setitem(ui_maturity.PAGE_KEY_CANDIDATES, key, ("no_such_page",))
     at = open_page(PAGE, assessment=str(spring.id))
     headings = [m.value for m in at.markdown if m.value.startswith("#### ")]
     assert headings == ["#### Infrastructure", "#### Intelligence", "#### Interventions"]
@@ -129,7 +132,7 @@ def test_next_steps_are_grouped_and_link_into_the_app(open_page, spring) -> None
     assert "Agree and write down the population definition" in text
     # The population action opens the home page (outside app.py's navigation the link is plain text).
     assert "Population in PHM Navigator" in text
-    assert any("Coming to PHM Navigator:" in c.value for c in at.caption)
+    assert any(c.value.startswith("Coming to PHM Navigator: ") for c in at.caption)
 
 
 def test_fewer_than_three_respondents_are_indicative(open_page, db, icb) -> None:
@@ -212,3 +215,17 @@ def test_with_no_assessment_the_page_points_to_the_assessments_page(open_page) -
     at = open_page(PAGE)
     assert not at.exception
     assert at.info[0].value == "There are no assessments yet."
+
+
+def test_an_assessment_nobody_has_rated_shows_no_empty_charts(open_page, db, icb) -> None:
+    with Session(db) as s:
+        assessment = repository.create_assessment(s, organisation_id=icb.id, assessment_date=date(2025, 5, 1))
+        repository.get_or_create_respondent(s, assessment.id, name="Joined but not answered")
+    at = open_page(PAGE, assessment=str(assessment.id))
+    assert not at.exception
+    assert at.info[0].value.startswith("Nobody has rated a component yet")
+    assert not at.metric and not at.get("plotly_chart")
+    assert f"[Answer the questionnaire](/maturity_questionnaire?assessment={assessment.id})" in [
+        m.value for m in at.markdown
+    ]
+    assert len(at.get("download_button")) == 4  # the (empty) responses can still be exported
