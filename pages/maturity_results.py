@@ -140,9 +140,12 @@ else:
         format_func={o.id: ui.organisation_label(o) for o in choices}.__getitem__,
         key="mr_compare",
     )
-    with ui.session() as s:
-        comparison = repository.compare(s, chosen)
-    st.plotly_chart(figures.comparison_figure(comparison, framework), key="mr_comparison")
+    if not chosen:
+        st.info("Choose the organisations to compare.")
+    else:
+        with ui.session() as s:
+            comparison = repository.compare(s, chosen)
+        st.plotly_chart(figures.comparison_figure(comparison, framework), key="mr_comparison")
 
 st.subheader("Export")
 st.caption(

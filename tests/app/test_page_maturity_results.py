@@ -182,6 +182,10 @@ def test_places_of_one_icb_are_compared_side_by_side(open_page, db, icb, spring)
     at.multiselect(key="mr_compare").select(elsewhere.id).run()
     heatmap = chart(at, "Comparison between organisations (latest assessment of each)")["data"][0]
     assert len(heatmap["x"]) == 3
+    for organisation_id in (icb.id, place.id, elsewhere.id):
+        at.multiselect(key="mr_compare").unselect(organisation_id)
+    at.run()
+    assert "Choose the organisations to compare." in [i.value for i in at.info]
 
 
 def test_choosing_another_assessment_updates_the_url(open_page, db, icb, spring) -> None:
