@@ -57,14 +57,18 @@ activity_columns = {
     "share_of_people": st.column_config.NumberColumn("Share of people", format="percent"),
     "share_of_cost": st.column_config.NumberColumn("Share of cost", format="percent"),
     "cost_per_person": st.column_config.NumberColumn("Cost per person (GBP)", format="%.0f"),
-    "gp_contacts_per_1000": st.column_config.NumberColumn("GP contacts per 1,000", format="%.0f"),
-    "ae_attendances_per_1000": st.column_config.NumberColumn("A&E attendances per 1,000", format="%.0f"),
-    "emergency_admissions_per_1000": st.column_config.NumberColumn("Emergency admissions per 1,000", format="%.0f"),
-    "bed_days_per_1000": st.column_config.NumberColumn("Bed days per 1,000", format="%.0f"),
-    "ambulance_conveyances_per_1000": st.column_config.NumberColumn("Ambulance conveyances per 1,000", format="%.0f"),
+    "gp_contacts_per_1000": st.column_config.NumberColumn("GP contacts /1,000", format="%.0f"),
+    "ae_attendances_per_1000": st.column_config.NumberColumn("A&E /1,000", format="%.0f"),
+    "emergency_admissions_per_1000": st.column_config.NumberColumn("Admissions /1,000", format="%.0f"),
+    "bed_days_per_1000": st.column_config.NumberColumn("Bed days /1,000", format="%.0f"),
+    "ambulance_conveyances_per_1000": st.column_config.NumberColumn("Ambulance /1,000", format="%.0f"),
 }
 st.dataframe(summary[list(activity_columns)], hide_index=True, width="stretch", column_config=activity_columns)
-st.caption("Blank cells are suppressed (1 to 7, or a cell that would reveal one). SYNTHETIC data.")
+st.caption(
+    "Activity and cost in the 12 months before the index date; activity per 1,000 people (/1,000): GP practice "
+    "contacts, A&E attendances, emergency admissions, emergency bed days, ambulance conveyances. Blank cells are "
+    "suppressed (1 to 7, or a cell that would reveal one). SYNTHETIC data."
+)
 with st.expander("How people are put in segments"):
     st.markdown(
         "Each person is in the first segment whose rule they meet, highest need first (Bridges to Health):\n\n"
@@ -101,4 +105,34 @@ st.caption(
     f"(lightest) to {darkest:.1f} or more (darkest blue). Grey: suppressed (fewer than 8 people in the segment). "
     "SYNTHETIC data."
 )
+with st.expander("How close the synthetic population is to the published figures (calibration)"):
+    checks = synthetic.calibration_content(footprint.icb_code, synthetic.DEFAULT_SEED, fraction, GENERATOR_VERSION)
+    st.markdown(
+        "Each place's register counts are set to the House of Commons Library modelled QOF prevalence (2019/20) "
+        "of its eligible residents; deaths follow England's life expectancy by national deprivation decile (ONS "
+        "2018-20). Figures for the whole ICB, in percent; error in percentage points. See "
+        "docs/synthetic_population.md for the method and its assumptions."
+    )
+    st.dataframe(
+        checks["prevalence"],
+        hide_index=True,
+        width="stretch",
+        height=320,
+        column_config={
+            "ltla24_name": "Place",
+            "register_code": "QOF register",
+            "condition": "Column",
+            "eligible": st.column_config.NumberColumn("Eligible people", format="localized"),
+            "target": st.column_config.NumberColumn("Target %", format="%.2f"),
+            "synthetic": st.column_config.NumberColumn("Synthetic %", format="%.2f"),
+            "error_points": st.column_config.NumberColumn("Error (points)", format="%.4f"),
+        },
+    )
+    gaps = checks["gaps"]
+    st.markdown(
+        f"Life expectancy at birth by national deprivation decile, computed from the synthetic deaths with "
+        f"phm_core.stats.life_expectancy (modelled): most to least deprived gap {gaps.get('M', float('nan')):.1f} "
+        f"years for men and {gaps.get('F', float('nan')):.1f} for women (England 2018-20: 9.7 and 7.9)."
+    )
+    st.dataframe(checks["life_expectancy"], hide_index=True, width="stretch")
 layout.footer()

@@ -287,25 +287,36 @@ def _add_rates(table: pd.DataFrame, total_people: int, total_cost: float) -> pd.
     return table
 
 
-def _rate_columns() -> list[str]:
-    return [
-        "share_of_people",
-        "share_of_cost",
-        "cost",
-        "cost_per_person",
-        *(f"{m}_per_1000" for m in ACTIVITY_MEASURES),
-    ]
+def _suppress_counts(
+    table: pd.DataFrame,
+    *,
+    group_by: list[list[str]] | None = None,
+    people_linked: tuple[str, ...] = (),
+    extra: dict[str, tuple[str, ...]] | None = None,
+) -> pd.DataFrame:
+    """Suppress people and each activity count separately, blanking only what each count would reveal.
+
+    Shares of people and cost and the cost per person go with the people count; each activity's rate per 1,000
+    goes with that activity's count (a small number of admissions does not hide how many people there are).
+    """
+    linked = ("share_of_people", "share_of_cost", "cost", "cost_per_person", *people_linked)
+    table = suppress(table, count_columns="people", group_by=group_by, linked_columns=list(linked))
+    measures = {measure: (f"{measure}_per_1000",) for measure in ACTIVITY_MEASURES} | (extra or {})
+    for measure, rates in measures.items():
+        table = suppress(table, count_columns=measure, group_by=group_by, linked_columns=list(rates))
+    return table
 
 
 def segment_summary(people: pd.DataFrame, *, year: str = "y1") -> pd.DataFrame:
     """People, activity and cost by segment (one row per segment, in priority order), small numbers suppressed.
 
     ``people`` must have a ``segment`` column (see add_segments_and_risk). Counts 1-7 are hidden, and another
-    cell with them so the hidden one cannot be recovered from the total; rates and costs are blanked with them.
+    cell with them so the hidden one cannot be recovered from the total; shares and costs are blanked with a
+    hidden people count, and each activity rate with its hidden activity count.
     """
     table = _totals(people, ["segment"], year=year)
     table = _add_rates(table, len(people), float(people[cost_column("total", year)].sum()))
-    table = suppress(table, count_columns=list(COUNT_COLUMNS), linked_columns=_rate_columns())
+    table = _suppress_counts(table)
     table.insert(1, "label", table["segment"].map(SEGMENT_LABELS))
     return table
 
@@ -320,11 +331,7 @@ def risk_summary(people: pd.DataFrame) -> pd.DataFrame:
     table["share_of_next_year_admissions"] = (
         table["emergency_admissions_next_year"] / total_next if total_next else np.nan
     )
-    table = suppress(
-        table,
-        count_columns=[*COUNT_COLUMNS, "emergency_admissions_next_year"],
-        linked_columns=[*_rate_columns(), "share_of_next_year_admissions"],
-    )
+    table = _suppress_counts(table, extra={"emergency_admissions_next_year": ("share_of_next_year_admissions",)})
     table.insert(1, "label", table["risk_tier"].map(RISK_TIER_LABELS))
     return table
 
@@ -345,12 +352,7 @@ def segment_breakdown(
     group_people = table.groupby(dimension, observed=False)["people"].transform("sum")
     table = _add_rates(table, len(people), float(people[cost_column("total", year)].sum()))
     table["share_of_group"] = table["people"] / group_people.where(group_people > 0)
-    table = suppress(
-        table,
-        count_columns=list(COUNT_COLUMNS),
-        group_by=[[dimension], ["segment"]],
-        linked_columns=[*_rate_columns(), "share_of_group"],
-    )
+    table = _suppress_counts(table, group_by=[[dimension], ["segment"]], people_linked=("share_of_group",))
     table.insert(2, "label", table["segment"].map(SEGMENT_LABELS))
     table.insert(1, "group", table[dimension].astype("string"))
     if names:
@@ -468,6 +470,20 @@ def segment_mix_figure(breakdown: pd.DataFrame, *, dimension_label: str) -> go.F
                 marker_color=segment.colour,
                 customdata=rows["people"].astype("float64").tolist(),
                 hovertemplate="%{x}<br>" + segment.label + ": %{y:.1%} (%{customdata:,.0f} people)<extra></extra>",
+            )
+        )
+    shown = breakdown.groupby("group", sort=False)["share_of_group"].sum().reindex(groups).astype("float64")
+    hidden = (1 - shown).clip(lower=0).where(lambda x: x > 1e-9, 0.0)
+    if hidden.gt(0).any():
+        # Suppressed cells together: their total is already implied by the group's other cells, so it is shown.
+        bars.append(
+            go.Bar(
+                x=groups,
+                y=hidden.tolist(),
+                name="Suppressed (small numbers)",
+                marker_color=NHS_PALE_GREY,
+                marker_line={"color": NHS_MID_GREY, "width": 0.5},
+                hovertemplate="%{x}<br>Suppressed cells together: %{y:.1%}<extra></extra>",
             )
         )
     figure = go.Figure(bars)

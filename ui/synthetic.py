@@ -15,7 +15,8 @@ import streamlit as st
 
 from phm_core import geography, segmentation
 from phm_core.settings import data_dir
-from phm_core.synth import GENERATOR_VERSION
+from phm_core.synth import GENERATOR_VERSION, calibration
+from phm_core.synth.inputs import load_prevalence_targets
 from phm_core.synth.io import load_or_generate, population_folder, read_metadata, read_population
 from phm_core.synth.io import sample_fraction_setting as sample_fraction
 from ui import data
@@ -133,6 +134,18 @@ def segment_map(
 def people_columns(table: pd.DataFrame) -> dict:
     """Column settings that show every count with thousands separators."""
     return {column: st.column_config.NumberColumn(str(column), format="localized") for column in table.columns}
+
+
+@st.cache_data(show_spinner="Checking the calibration ...", max_entries=8)
+def calibration_content(icb_code: str, seed: int, fraction: float, version: str) -> dict:
+    """How close the stored population is to its targets: prevalence by register and place, life expectancy."""
+    people = read_population(population_folder(icb_code, seed=seed, fraction=fraction, base=data_dir())).people
+    report = calibration.prevalence_report(people, load_prevalence_targets())
+    report["target"] = report["target"] * 100
+    report["synthetic"] = report["synthetic"] * 100
+    columns = ["ltla24_name", "register_code", "condition", "eligible", "target", "synthetic", "error_points"]
+    life = calibration.life_expectancy_by_decile(people)
+    return {"prevalence": report[columns], "life_expectancy": life, "gaps": calibration.life_expectancy_gap(life)}
 
 
 def synthetic_badge() -> None:

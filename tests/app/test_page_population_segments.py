@@ -45,6 +45,9 @@ def test_first_use_generates_with_progress_and_everything_says_synthetic(open_pa
     deck = _map(at)
     assert len(deck["layers"][0]["data"]["features"]) == 583
     assert any("SYNTHETIC" in c.value for c in at.caption if "Colour:" in c.value)
+    prevalence = next(d.value for d in at.dataframe if "error_points" in d.value.columns)
+    assert len(prevalence) == 7 * 20  # seven places x 20 registers
+    assert prevalence["error_points"].abs().max() <= 0.05
 
 
 def test_a_second_visit_reuses_the_stored_population(open_page) -> None:

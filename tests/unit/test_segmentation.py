@@ -189,4 +189,22 @@ def test_figures_are_labelled_synthetic() -> None:
     ]
     for figure in figures:
         assert "SYNTHETIC" in figure.layout.title.text
-    assert len(figures[2].data) == len(segmentation.SEGMENTS)
+    names = [trace.name for trace in figures[2].data]
+    assert names[: len(segmentation.SEGMENTS)] == [s.label for s in segmentation.SEGMENTS]
+    # The small end-of-life cells are hidden; together they fill the bars to 100% as "Suppressed".
+    assert names[-1] == "Suppressed (small numbers)"
+    stacked = np.nansum([np.asarray(trace.y, dtype=float) for trace in figures[2].data], axis=0)
+    np.testing.assert_allclose(stacked, 1.0)
+
+
+def test_a_small_activity_count_hides_its_rate_but_not_the_people() -> None:
+    records = (
+        [person()] * 100
+        + [person(hypertension=True)] * 28
+        + [person(hypertension=True, ambulance_conveyances_y1=1)] * 2
+    )
+    summary = segmentation.segment_summary(segmentation.add_segments_and_risk(people(*records))).set_index("segment")
+    stable = summary.loc["stable_ltc"]
+    assert stable["people"] == 30 and stable["share_of_people"] == pytest.approx(30 / 130)
+    assert pd.isna(stable["ambulance_conveyances"]) and pd.isna(stable["ambulance_conveyances_per_1000"])
+    assert stable["gp_contacts_per_1000"] == 0
