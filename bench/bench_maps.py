@@ -72,9 +72,12 @@ def layer_switch_times(switches: int) -> list[float]:
             page.get_by_text("Open Government Licence").first.wait_for(timeout=120_000)
             page.locator("[data-testid='stDeckGlJsonChart'] canvas").first.wait_for(timeout=60_000)
             for i in range(switches + 1):
-                page.evaluate(watch)
                 page.locator("[data-testid='stSelectbox']").filter(has_text="Show").click()
-                page.get_by_role("option", name=options[i % 2], exact=True).click()
+                page.keyboard.type(options[i % 2].split(": ", 1)[1][:20])  # type to filter the long list
+                option = page.get_by_role("option", name=options[i % 2], exact=True)
+                option.wait_for()
+                page.evaluate(watch)  # time from the choice to the finished rerun, not the typing
+                option.click()
                 elapsed = page.evaluate("window.__runDone") / 1000
                 if i > 0:  # the first switch fills the cache for both layers
                     times.append(elapsed)

@@ -80,12 +80,13 @@ with table_tab:
         key="map_csv",
     )
 with image_tab:
-    st.caption("A static rendering of the map; use the camera button to save it as a PNG.")
-    st.plotly_chart(
-        static_map_figure(
-            static["geojson"], static["codes"], static["colours"], static["names"], title=f"{name}: {measure.label}"
-        ),
-        config=plotly_config(f"map_{footprint.icb_code}_{level}_{measure_key}"),
-        key="static_map",
-    )
+    # Drawn only on request: a static choropleth of every polygon is heavy to redraw on each change of layer.
+    if st.toggle("Draw the map as an image (use the camera button to save it as a PNG)", key="map_image"):
+        st.plotly_chart(
+            static_map_figure(
+                static["geojson"], static["codes"], static["colours"], static["names"], title=f"{name}: {measure.label}"
+            ),
+            config=plotly_config(f"map_{footprint.icb_code}_{level}_{measure_key}"),
+            key="static_map",
+        )
 layout.footer()

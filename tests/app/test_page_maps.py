@@ -53,6 +53,8 @@ def test_air_quality_layer_is_labelled_as_a_ratio_and_values_match(open_page) ->
 
 def test_static_map_for_png_export(open_page) -> None:
     at = open_page("maps.py")
+    assert len(at.get("plotly_chart")) == 0  # drawn only when asked for
+    at.toggle(key="map_image").set_value(True).run()
     figure = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert figure["data"][0]["type"] == "choropleth"
     assert len(figure["data"][0]["locations"]) == 583

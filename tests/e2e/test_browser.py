@@ -83,6 +83,7 @@ def test_map_page_switches_layer_and_keeps_a_canvas(browser, app_url: str) -> No
     chart.locator("canvas").first.wait_for(timeout=60_000)
     assert page.get_by_text("are in England's most deprived tenth on IMD 2025").first.is_visible()
     page.locator("[data-testid='stSelectbox']").filter(has_text="Show").click()
+    page.keyboard.type("Share aged 65")  # the list is long: type to filter it, as a user would
     page.get_by_role("option", name="Population: Share aged 65 and over", exact=True).click()
     page.get_by_text("the share aged 65 and over is highest in").first.wait_for(timeout=60_000)
     assert page.locator("[data-testid='stException']").count() == 0
