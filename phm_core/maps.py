@@ -45,71 +45,22 @@ def deprivation_deck(
     shapes = boundaries.merge(
         lsoas[["lsoa21_code", "lsoa21_name", "imd_decile", "imd_rank", "pop_total"]], on="lsoa21_code", how="inner"
     )
-    features = []
-    for row, geometry in zip(shapes.itertuples(index=False), shapes.geometry.values, strict=True):
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": geometry.__geo_interface__,
-                "properties": {
-                    "name": row.lsoa21_name,
-                    "decile": int(row.imd_decile),
-                    "rank": f"{int(row.imd_rank):,}",
-                    "people": f"{int(row.pop_total):,}",
-                    "fill": decile_rgb(row.imd_decile) + [190],
-                },
-            }
-        )
+    texts = [
+        f"IMD 2025 decile {int(decile)} (rank {int(rank):,} of 33,755); {int(people):,} residents"
+        for decile, rank, people in zip(shapes["imd_decile"], shapes["imd_rank"], shapes["pop_total"], strict=True)
+    ]
     layers = [
-        pdk.Layer(
-            "GeoJsonLayer",
-            id="lsoa-deprivation",
-            data={"type": "FeatureCollection", "features": features},
-            get_fill_color="properties.fill",
-            get_line_color=[255, 255, 255, 160],
-            line_width_min_pixels=0.5,
-            pickable=True,
-            stroked=True,
-            filled=True,
+        choropleth_layer(
+            shapes,
+            names=shapes["lsoa21_name"].tolist(),
+            values=texts,
+            colours=[decile_rgb(d) for d in shapes["imd_decile"]],
+            layer_id="lsoa-deprivation",
         )
     ]
     if practices is not None and len(practices):
-        points = practices.dropna(subset=["lat", "lon"])
-        layers.append(
-            pdk.Layer(
-                "ScatterplotLayer",
-                id="gp-practices",
-                data=[
-                    {
-                        "name": f"{p.practice_name} (GP practice)",
-                        "position": [round(float(p.lon), 5), round(float(p.lat), 5)],
-                        "people": f"{int(p.list_size):,} registered" if pd.notna(p.list_size) else "list size unknown",
-                        "decile": "-",
-                        "rank": "-",
-                    }
-                    for p in points.itertuples(index=False)
-                ],
-                get_position="position",
-                get_radius=250,
-                radius_min_pixels=3,
-                radius_max_pixels=8,
-                get_fill_color=[0, 48, 135, 230],
-                get_line_color=[255, 255, 255],
-                stroked=True,
-                line_width_min_pixels=1,
-                pickable=True,
-            )
-        )
-    return CompactDeck(
-        layers=layers,
-        initial_view_state=view_for(shapes.total_bounds if len(shapes) else (-2, 51, 1, 53)),
-        map_provider="carto",
-        map_style=MAP_STYLE,
-        tooltip={
-            "html": "<b>{name}</b><br/>IMD 2025 decile: {decile} (rank {rank})<br/>People: {people}",
-            "style": TOOLTIP_STYLE,
-        },
-    )
+        layers.append(practices_layer(practices))
+    return profile_deck(layers, bounds=shapes.total_bounds if len(shapes) else (-2, 51, 1, 53))
 
 
 def choropleth_layer(

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tools.browser import CHROMIUM_ARGS, chromium_path, streamlit_server
+from tools.browser import streamlit_server
 
 pytestmark = pytest.mark.e2e
 
@@ -21,19 +20,6 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("data")
     with streamlit_server(env={"PHM_DATA_DIR": str(data)}) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    executable = chromium_path()
-    if executable is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed: .ci/run must install Debian's chromium package")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _open(browser, url: str, *, shots: Path | None = None, name: str = "page"):

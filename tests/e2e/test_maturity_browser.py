@@ -3,7 +3,6 @@ sessions, one comes back with their link, and the results count both answers and
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +12,7 @@ from sqlmodel import Session
 
 from maturity import repository
 from maturity.db import make_engine
-from tools.browser import CHROMIUM_ARGS, chromium_path, streamlit_server
+from tools.browser import streamlit_server
 
 pytestmark = pytest.mark.e2e
 
@@ -31,19 +30,6 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def app_url(data_dir: Path) -> Iterator[str]:
     with streamlit_server(env={"PHM_DATA_DIR": str(data_dir)}) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    executable = chromium_path()
-    if executable is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed: .ci/run must install Debian's chromium package")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def open_in_new_session(browser, url: str):
