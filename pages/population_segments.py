@@ -53,19 +53,31 @@ with risk_column:
 
 activity_columns = {
     "label": "Segment",
-    "people": st.column_config.NumberColumn("People", format="localized"),
-    "share_of_people": st.column_config.NumberColumn("Share of people", format="percent"),
-    "share_of_cost": st.column_config.NumberColumn("Share of cost", format="percent"),
-    "cost_per_person": st.column_config.NumberColumn("Cost per person (GBP)", format="%.0f"),
-    "gp_contacts_per_1000": st.column_config.NumberColumn("GP contacts /1,000", format="%.0f"),
-    "ae_attendances_per_1000": st.column_config.NumberColumn("A&E /1,000", format="%.0f"),
-    "emergency_admissions_per_1000": st.column_config.NumberColumn("Admissions /1,000", format="%.0f"),
-    "bed_days_per_1000": st.column_config.NumberColumn("Bed days /1,000", format="%.0f"),
-    "ambulance_conveyances_per_1000": st.column_config.NumberColumn("Ambulance /1,000", format="%.0f"),
+    "people": st.column_config.NumberColumn("People", format="localized", width="small"),
+    "share_of_people": st.column_config.NumberColumn("% of people", format="percent", width="small"),
+    "share_of_cost": st.column_config.NumberColumn("% of cost", format="percent", width="small"),
+    "cost_per_person": st.column_config.NumberColumn(
+        "£ per person", format="£%.0f", width="small", help="Cost per person in the last 12 months"
+    ),
+    "gp_contacts_per_1000": st.column_config.NumberColumn(
+        "GP contacts", format="%.0f", width="small", help="GP practice contacts per 1,000 people"
+    ),
+    "ae_attendances_per_1000": st.column_config.NumberColumn(
+        "A&E", format="%.0f", width="small", help="A&E attendances per 1,000 people"
+    ),
+    "emergency_admissions_per_1000": st.column_config.NumberColumn(
+        "Admissions", format="%.0f", width="small", help="Emergency admissions per 1,000 people"
+    ),
+    "bed_days_per_1000": st.column_config.NumberColumn(
+        "Bed days", format="%.0f", width="small", help="Emergency bed days per 1,000 people"
+    ),
+    "ambulance_conveyances_per_1000": st.column_config.NumberColumn(
+        "Ambulance", format="%.0f", width="small", help="Ambulance conveyances per 1,000 people"
+    ),
 }
 st.dataframe(summary[list(activity_columns)], hide_index=True, width="stretch", column_config=activity_columns)
 st.caption(
-    "Activity and cost in the 12 months before the index date; activity per 1,000 people (/1,000): GP practice "
+    "Activity and cost in the 12 months before the index date. Activity is per 1,000 people: GP practice "
     "contacts, A&E attendances, emergency admissions, emergency bed days, ambulance conveyances. Blank cells are "
     "suppressed (1 to 7, or a cell that would reveal one). SYNTHETIC data."
 )
