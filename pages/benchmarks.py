@@ -33,7 +33,9 @@ with overview:
         "Modelled QOF prevalence (2019/20) is compared with England using Wilson 95% and 99.8% confidence limits: "
         "higher / lower when significantly different at 95%, highest / lowest at 99.8% (prevalence has no 'better'). "
         "IMD 2025 scores and ONS Health Index values have no published confidence limits, so they are not tested: "
-        "the colour shows the place's fifth among England's 296 local authorities (best fifth to worst fifth)."
+        "the colour shows the place's fifth among England's 296 local authorities (best fifth to worst fifth). "
+        "▲ / ▼: a significant rise or fall over the last five years of the Health Index series (least-squares trend, "
+        "5% level)."
     )
     table = rows[["area", "indicator", "value_text", "england_text", "benchmark", "trend", "source"]]
     st.download_button(

@@ -236,6 +236,13 @@ def benchmark_content(footprint: geography.Footprint, signature: tuple) -> dict:
         ignore_index=True,
     )
     rows["area"] = rows["ltla24_code"].map(names)
+    # Trend markers on the rug: a significant rise or fall over the last five years of the series.
+    arrows = (
+        rows["trend"]
+        .fillna("")
+        .map(lambda t: " ▲" if t.startswith("increasing") else " ▼" if t.startswith("decreasing") else "")
+    )
+    rows["value_text"] = rows["value_text"] + arrows
     england = rows.drop_duplicates("indicator").assign(area="England", benchmark="not compared")
     england["value_text"] = england["england_text"]
     columns = ["indicator", "area", "value_text", "benchmark"]

@@ -18,6 +18,8 @@ def test_tartan_rug_spine_and_peers(open_page) -> None:
     assert heatmap["x"][0] == "England" and "Tendring" in heatmap["x"]
     assert "Atrial fibrillation" in heatmap["y"] and "IMD 2025 score" in heatmap["y"]
     assert spine["data"][-1]["mode"] == "markers"
+    cells = [text for row in heatmap["text"] for text in row]
+    assert any(text.endswith(("▲", "▼")) for text in cells)  # trend markers where there is a series
     peers = at.dataframe[-1].value
     assert len(peers) == 6
     assert "significantly" in at.markdown[0].value or "worst fifth" in at.markdown[0].value
