@@ -45,6 +45,15 @@ navigation = st.navigation(
             st.Page(
                 "pages/maturity_results.py", title="Results", icon=":material/bar_chart:", url_path="maturity_results"
             ),
+            st.Page(
+                "pages/workshop_facilitator.py",
+                title="Live workshop",
+                icon=":material/co_present:",
+                url_path="workshop_facilitator",
+            ),
+            st.Page(
+                "pages/workshop_join.py", title="Join a workshop", icon=":material/login:", url_path="workshop_join"
+            ),
         ],
         "Reference": [
             st.Page("pages/data_sources.py", title="Data sources", icon=":material/database:", url_path="data_sources"),

@@ -1,0 +1,122 @@
+"""Live workshop, participant's page: join with the code, then answer the component the room is on.
+
+``?code=ABCD2345`` opens the session; after joining ``&p=TOKEN`` (the participant's secret) is added, so a refresh
+carries on. No sidebar or navigation: a phone shows the questions only. The page follows the facilitator (next
+component, session closed) by itself, checking every two seconds.
+"""
+
+import streamlit as st
+
+from maturity import repository
+from ui import layout
+from ui import maturity as maturity_ui
+from ui import workshop as ui
+from workshop import service
+
+layout.ensure_router()
+ui.hide_chrome()
+code = service.normalise_code(st.query_params.get("code"))
+token = st.query_params.get("p") or (ui.remembered_token(code) if code else None)
+
+if code is None:
+    st.title("Join a live workshop")
+    with st.form("wj_code_form"):
+        typed = st.text_input("Join code", placeholder="ABCD 2345", key="wj_code", max_chars=12)
+        if st.form_submit_button("Continue", type="primary", icon=":material/arrow_forward:"):
+            if service.normalise_code(typed):
+                maturity_ui.set_query(code=service.normalise_code(typed))
+                st.rerun()
+            st.error("A join code has eight letters and digits, e.g. ABCD 2345.")
+    layout.footer()
+    st.stop()
+
+if token is None:
+    try:
+        with ui.session() as s:
+            live = service.find_open_session(s, code)
+            assessment = repository.get_assessment(s, live.assessment_id)
+    except (service.SessionUnavailable, LookupError) as error:
+        st.title("Join a live workshop")
+        st.error(f"Cannot join: {error}.", icon=":material/link_off:")
+        layout.footer()
+        st.stop()
+    st.title(live.title)
+    st.markdown(
+        f"You are joining **{assessment.title}**, a self-assessment of population health management maturity. "
+        "You will see one question at a time as the facilitator moves the room on. Your answers are saved as you "
+        "give them; the room sees only how many chose each stage."
+    )
+    with st.form("wj_join"):
+        name = st.text_input("Your name", key="wj_name", max_chars=service.MAX_NAME_LENGTH)
+        role = st.text_input("Your role (optional)", key="wj_role", max_chars=service.MAX_NAME_LENGTH)
+        anonymous = st.checkbox("Take part anonymously (your name is not stored)", key="wj_anonymous")
+        if st.form_submit_button("Join", type="primary", key="wj_join_button", icon=":material/login:"):
+            try:
+                with ui.session() as s:
+                    joined = service.join_session(s, code, name=name, role=role, anonymous=anonymous)
+            except (ValueError, LookupError) as error:
+                st.error(f"Could not join: {error}")
+            else:
+                ui.remember_token(code, joined.token)
+                maturity_ui.set_query(code=code, p=joined.token)
+                st.rerun()
+    layout.footer()
+    st.stop()
+
+try:
+    with ui.session() as s:
+        view = service.participant_view(s, code, token)
+        framework = repository.framework_for(repository.get_assessment(s, view.live.assessment_id))
+except PermissionError as error:
+    ui.remember_token(code, None)
+    maturity_ui.set_query(p=None)
+    st.title("Join a live workshop")
+    st.error(f"{error}.", icon=":material/link_off:")
+    if st.button("Join with this code", key="wj_rejoin"):
+        st.rerun()
+    layout.footer()
+    st.stop()
+
+ui.remember_token(code, token)
+maturity_ui.set_query(code=code, p=token)
+live = view.live
+st.title(live.title)
+st.caption(f"Taking part as {view.participant.display_name}")
+done = {cid for cid, a in view.answers.items() if a.current_stage is not None}
+
+if not view.is_open:
+    st.success("This session has ended. Thank you for taking part!", icon=":material/celebration:")
+    if view.answers:
+        st.markdown(
+            "Your answers:\n"
+            + "\n".join(
+                f"- {framework.component(cid).label}: {framework.stage(a.current_stage).label}"
+                for cid, a in view.answers.items()
+                if a.current_stage is not None and framework.has_component(cid)
+            )
+        )
+    layout.footer()
+    st.stop()
+
+if live.pace_component_id:
+    ids = list(framework.component_ids)
+    st.progress(
+        (ids.index(live.pace_component_id) + 1) / len(ids),
+        text=f"Question {ids.index(live.pace_component_id) + 1} of {len(ids)}",
+    )
+    component = framework.component(live.pace_component_id)
+else:
+    st.progress(len(done) / len(framework.components), text=f"{len(done)} of {len(framework.components)} answered")
+    component = framework.component(
+        st.selectbox(
+            "Component",
+            list(framework.component_ids),
+            format_func=lambda c: ("\u2713 " if c in done else "\u2003 ") + framework.component(c).label,
+            key="wj_component",
+        )
+    )
+ui.participant_questions(code, token, framework, component, view.answers.get(component.id), read_only=False)
+if live.pace_component_id:
+    st.info("When everyone has answered, the facilitator moves the room on: this page follows by itself.")
+ui.watch_session(code, token, live.state_version)
+layout.footer()

@@ -1,0 +1,64 @@
+"""The workshop tables' migrations, run on the same engine (and database) as the maturity tables.
+
+``make_engine(url)`` is :func:`maturity.db.make_engine` (SQLite or PostgreSQL, maturity migrations to head)
+followed by the workshop migrations, whose version table is ``workshop_alembic_version``. A page that already
+holds the maturity engine calls :func:`upgrade_to_head` on it once instead, so the process keeps one engine.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.engine import URL, Engine
+
+from maturity import db as maturity_db
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+VERSION_TABLE = "workshop_alembic_version"
+# Any fixed 64-bit number other than the maturity one: serialises concurrent start-ups on PostgreSQL.
+_MIGRATION_LOCK_KEY = 0x50484D_574B5348
+
+
+def make_engine(url: str | URL | None = None, *, echo: bool = False) -> Engine:
+    """An engine for ``url`` (default: ``settings.database_url()``) with maturity and workshop tables at head."""
+    engine = maturity_db.make_engine(url, echo=echo)
+    upgrade_to_head(engine)
+    return engine
+
+
+def upgrade_to_head(engine: Engine) -> None:
+    """Run the workshop migrations not yet applied (the maturity tables must exist: they are referenced)."""
+    config = alembic_config()
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            connection = connection.execution_options(**{maturity_db.SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+        with connection.begin():
+            if engine.dialect.name == "postgresql":
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The workshop revision the database is at (None before the first migration)."""
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+        return context.get_current_revision()
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """An Alembic configuration for the workshop migrations, independent of the working directory.
+
+    From the command line: ``.venv/bin/alembic -c workshop/alembic.ini upgrade head`` (or ``revision
+    --autogenerate -m "..."``).
+    """
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
+    if url is not None:
+        config.set_main_option("sqlalchemy.url", url)
+    return config

@@ -1,0 +1,96 @@
+"""Charts and the QR code of the live workshop: pure functions, no Streamlit, no database."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import plotly.graph_objects as go
+
+from maturity.figures import CURRENT_COLOUR, FONT, NHS_TEXT, TARGET_COLOUR
+from maturity.framework import Framework
+from maturity.scoring import ComponentResult
+from phm_core.palettes import NHS_BLUE, NHS_PALE_GREY, NHS_WARM_YELLOW
+
+
+def stage_distribution_figure(
+    component: ComponentResult, framework: Framework, *, agreed_stage: int | None = None, height: int = 420
+) -> go.Figure:
+    """How many people chose each stage for one component, with the room's median now and median target.
+
+    Large type, for a projector. The median current stage is a dark solid line, the median target a green dashed
+    line (a median between two stages sits between their bars); the stage the room agreed on, once recorded, is
+    outlined in yellow.
+    """
+    stages = framework.stages
+    labels = [f"{s.score} {s.label}" for s in stages]
+    counts = list(component.counts)
+    figure = go.Figure(
+        go.Bar(
+            x=[s.score for s in stages],
+            y=counts,
+            text=[str(c) if c else "" for c in counts],
+            textposition="outside",
+            textfont={"size": 22},
+            marker_color=NHS_BLUE,
+            marker_line={
+                "color": [NHS_WARM_YELLOW if s.score == agreed_stage else NHS_BLUE for s in stages],
+                "width": [6 if s.score == agreed_stage else 0 for s in stages],
+            },
+            hovertemplate="%{customdata}: %{y} people<extra></extra>",
+            customdata=labels,
+            name="People",
+        )
+    )
+    top = max(max(counts, default=0), 1)
+    for value, colour, dash, text in (
+        (component.current, CURRENT_COLOUR, "solid", "Median now"),
+        (component.target, TARGET_COLOUR, "dash", "Median target"),
+    ):
+        if value is not None:
+            figure.add_vline(x=value, line={"color": colour, "width": 4, "dash": dash})
+            figure.add_annotation(
+                x=value,
+                y=top * 1.28,
+                text=f"{text} {value:g}",
+                showarrow=False,
+                font={"size": 16, "color": colour},
+                bgcolor="rgba(255,255,255,0.85)",
+                yshift=0 if dash == "solid" else -24,
+            )
+    figure.update_layout(
+        font={"family": FONT, "size": 18, "color": NHS_TEXT},
+        margin={"l": 10, "r": 10, "t": 20, "b": 10},
+        plot_bgcolor="white",
+        height=height,
+        showlegend=False,
+        bargap=0.25,
+        xaxis={
+            "tickvals": [s.score for s in stages],
+            "ticktext": labels,
+            "range": [framework.min_score - 0.6, framework.max_score + 0.6],
+        },
+        yaxis={
+            "title": "People",
+            "range": [0, top * 1.4],
+            "dtick": max(1, round(top / 5)),
+            "gridcolor": NHS_PALE_GREY,
+        },
+    )
+    return figure
+
+
+def qr_code_svg(url: str, *, size_px: int = 240) -> str | None:
+    """A QR code of ``url`` as inline SVG markup (black on white), or None when the ``qrcode`` package is absent."""
+    try:
+        import qrcode
+        import qrcode.image.svg
+    except ImportError:
+        return None
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    svg = buffer.getvalue().decode("utf-8")
+    svg = re.sub(r"^<\?xml[^>]*\?>\s*", "", svg)
+    svg = re.sub(r'width="[^"]*" height="[^"]*"', f'width="{size_px}" height="{size_px}"', svg, count=1)
+    return svg.replace("<svg ", '<svg role="img" aria-label="QR code of the join link" style="background:#fff" ', 1)
