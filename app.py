@@ -29,6 +29,9 @@ navigation = st.navigation(
                 url_path="population_segments",
             ),
         ],
+        "Cohorts and risk": [
+            st.Page("pages/risk.py", title="Risk stratification", icon=":material/monitor_heart:", url_path="risk"),
+        ],
         "Maturity": [
             st.Page(
                 "pages/maturity_assessments.py",
