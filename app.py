@@ -31,6 +31,7 @@ navigation = st.navigation(
         ],
         "Cohorts and risk": [
             st.Page("pages/risk.py", title="Risk stratification", icon=":material/monitor_heart:", url_path="risk"),
+            st.Page("pages/cohorts.py", title="Cohort builder", icon=":material/filter_alt:", url_path="cohorts"),
         ],
         "Maturity": [
             st.Page(

@@ -1,0 +1,414 @@
+"""Cohort builder: every criterion on hand-made people, the fast index against a plain pandas reference, suppressed
+summaries, breakdowns and map rates, the pseudonymised list, and the saved cohorts and export audit rows."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from cohort_fixtures import scored_people
+from sqlmodel import Session, SQLModel
+
+from cohort_store import db as cohort_db
+from cohort_store import exports, repository
+from cohort_store.models import COHORT_METADATA, TABLE_PREFIX, ExportAudit
+from phm_core import cohorts
+from phm_core.cohorts import CohortCriteria, CohortIndex
+from phm_core.synth.schema import CONDITION_NAMES
+
+pytestmark = pytest.mark.unit
+
+# --- hand-made people -------------------------------------------------------------------------------------------
+
+PEOPLE = [
+    # id, age, sex, segment, conditions, frailty, medicines, falls, palliative, care home, tier, quintile, place,
+    # pcn, practice, lsoa, air quality, smoker at home, opted out
+    ("a", 82, "F", "frailty_dementia", ("dementia", "hypertension"), "severe", 12, 2, False, True, "high", 1, "P1", "N1", "G1", "L1", 1.4, False, False),  # noqa: E501
+    ("b", 77, "M", "complex_multimorbidity", ("copd", "heart_failure", "diabetes", "ckd"), "moderate", 9, 0, False, False, "high", 2, "P1", "N1", "G2", "L2", 1.1, True, False),  # noqa: E501
+    ("c", 70, "F", "stable_ltc", ("hypertension",), "fit", 3, 0, False, False, "rising", 3, "P2", "N2", "G3", "L3", 0.8, False, False),  # noqa: E501
+    ("d", 90, "M", "end_of_life", ("cancer", "copd"), "severe", 6, 1, True, False, "high", 1, "P2", "N2", "G3", "L3", 0.8, False, False),  # noqa: E501
+    ("e", 8, "M", "stable_ltc", ("asthma",), None, 1, 0, False, False, "low", 1, "P1", "N1", "G1", "L1", 1.4, True, False),  # noqa: E501
+    ("f", 12, "F", "stable_ltc", ("asthma",), None, 2, 0, False, False, "rising", 5, "P2", "N2", "G4", "L4", 0.6, True, False),  # noqa: E501
+    ("g", 45, "F", "healthy", (), None, 0, 0, False, False, "low", 4, "P2", "N2", "G4", "L4", 0.6, False, False),
+    ("h", 68, "M", "stable_ltc", ("diabetes", "hypertension"), "mild", 8, 3, False, False, "rising", 2, "P1", "N1", "G2", "L2", 1.1, False, True),  # noqa: E501
+    ("i", 30, "M", "disability", ("smi",), None, 4, 0, False, False, "low", 1, "P1", "N1", "G1", "L1", 1.4, True, False),  # noqa: E501
+    ("j", 101, "F", "frailty_dementia", ("dementia",), "moderate", 10, 1, False, True, "high", 3, "P2", "N2", "G3", "L3", 0.8, False, False),  # noqa: E501
+]  # fmt: skip
+
+
+def _hand_made() -> pd.DataFrame:
+    rows = []
+    for (pid, age, sex, segment, conditions, frailty, medicines, falls, palliative, care_home, tier, quintile,
+         place, pcn, practice, lsoa, aq, smoker, opted_out) in PEOPLE:  # fmt: skip
+        row = {
+            "person_id": pid,
+            "age": age,
+            "sex": sex,
+            "segment": segment,
+            "frailty": frailty,
+            "medicines": medicines,
+            "falls_y1": falls,
+            "palliative_care": palliative,
+            "care_home": care_home,
+            "risk_tier": tier,
+            "imd_quintile": quintile,
+            "ltla24_code": place,
+            "pcn_code": pcn,
+            "practice_code": practice,
+            "lsoa21_code": lsoa,
+            "aq_indicator": aq,
+            "smoker_in_household": smoker,
+            "opted_out": opted_out,
+            "risk_probability": {"high": 0.5, "rising": 0.2, "low": 0.05}[tier],
+        }
+        for name in CONDITION_NAMES:
+            row[name] = name in conditions
+        row["ltc_count"] = sum(name in conditions for name in CONDITION_NAMES if name != "obesity")
+        rows.append(row)
+    people = pd.DataFrame(rows)
+    for column in ("sex", "segment", "frailty", "risk_tier", "ltla24_code", "pcn_code", "practice_code", "lsoa21_code"):
+        people[column] = people[column].astype("category")
+    return people
+
+
+@pytest.fixture(scope="module")
+def hand_made() -> tuple[pd.DataFrame, CohortIndex]:
+    people = _hand_made()
+    return people, CohortIndex.from_people(people)
+
+
+def _ids(hand_made, **criteria) -> set[str]:
+    people, index = hand_made
+    return set(people.loc[index.mask(CohortCriteria(**criteria)), "person_id"])
+
+
+@pytest.mark.parametrize(
+    ("criteria", "expected"),
+    [
+        ({}, set("abcdefgij")),  # h opted out
+        ({"include_opted_out": True}, set("abcdefghij")),
+        ({"age_min": 65}, set("abcdj")),
+        ({"age_min": 65, "age_max": 80}, {"b", "c"}),
+        ({"age_max": 15}, {"e", "f"}),
+        ({"sexes": ("M",)}, {"b", "d", "e", "i"}),
+        ({"segments": ("frailty_dementia", "end_of_life")}, {"a", "d", "j"}),
+        ({"conditions": ("copd", "heart_failure")}, {"b"}),
+        ({"conditions": ("copd", "heart_failure"), "condition_match": "any"}, {"b", "d"}),
+        ({"conditions": ("asthma",), "age_max": 15}, {"e", "f"}),
+        ({"ltc_min": 2}, {"a", "b", "d"}),
+        ({"ltc_min": 1, "ltc_max": 1}, {"c", "e", "f", "i", "j"}),
+        ({"ltc_max": 0}, {"g"}),
+        ({"frailty": ("moderate", "severe")}, {"a", "b", "d", "j"}),
+        ({"medicines_min": 10}, {"a", "j"}),
+        ({"falls_min": 1}, {"a", "d", "j"}),
+        ({"palliative_care": True}, {"d"}),
+        ({"palliative_care": False, "age_min": 85}, {"j"}),
+        ({"care_home": True}, {"a", "j"}),
+        ({"risk_tiers": ("high",)}, {"a", "b", "d", "j"}),
+        ({"risk_tiers": ("rising",), "include_opted_out": True}, {"c", "f", "h"}),
+        ({"imd_quintiles": (1, 2)}, {"a", "b", "d", "e", "i"}),
+        ({"places": ("P1",)}, {"a", "b", "e", "i"}),
+        ({"pcns": ("N2",)}, {"c", "d", "f", "g", "j"}),
+        ({"practices": ("G3",)}, {"c", "d", "j"}),
+        ({"smoker_in_household": True}, {"b", "e", "f", "i"}),
+        ({"smoker_in_household": False, "age_max": 17}, set()),
+        ({"air_quality_worst_share": 0.3}, {"a", "e", "i"}),  # L1: the 3 of 10 residents with the worst air
+        ({"air_quality_worst_share": 0.5}, {"a", "b", "e", "i"}),  # L1 and L2 (h opted out)
+        # Childhood asthma in deprived, polluted places: the scenario's cohort.
+        ({"conditions": ("asthma",), "age_max": 15, "imd_quintiles": (1, 2), "air_quality_worst_share": 0.5}, {"e"}),
+    ],
+)
+def test_each_criterion_on_hand_made_people(hand_made, criteria: dict, expected: set[str]) -> None:
+    assert _ids(hand_made, **criteria) == expected
+
+
+def test_a_footprint_narrows_the_cohort(hand_made) -> None:
+    people, index = hand_made
+    in_place = (people["ltla24_code"] == "P2").to_numpy()
+    mask = index.mask(CohortCriteria(age_min=65), within=in_place)
+    assert set(people.loc[mask, "person_id"]) == {"c", "d", "j"}
+    assert index.count(CohortCriteria(age_min=65), within=in_place) == 3
+
+
+def test_criteria_are_validated_and_round_trip_through_json() -> None:
+    with pytest.raises(ValueError, match="ages"):
+        CohortCriteria(age_min=70, age_max=60)
+    with pytest.raises(ValueError, match="conditions: unknown value"):
+        CohortCriteria(conditions=("gout",))
+    with pytest.raises(ValueError, match="air_quality"):
+        CohortCriteria(air_quality_worst_share=1.5)
+    with pytest.raises(ValueError, match="unknown cohort criteria: colour"):
+        CohortCriteria.from_dict({"colour": "red"})
+    criteria = CohortCriteria(age_min=65, conditions=("copd", "asthma"), condition_match="any", imd_quintiles=(1, 2))
+    assert CohortCriteria.from_dict(json.loads(json.dumps(criteria.to_dict()))) == criteria
+    assert CohortCriteria().is_empty() and CohortCriteria(include_opted_out=True).is_empty()
+    assert not criteria.is_empty()
+
+
+def test_criteria_are_described_in_words() -> None:
+    criteria = CohortCriteria(
+        age_min=65, frailty=("moderate", "severe"), medicines_min=10, palliative_care=False, practices=("G3",)
+    )
+    lines = cohorts.describe_criteria(criteria, names={"practice": {"G3": "Riverside Surgery"}})
+    assert lines == [
+        "Aged 65 or over",
+        "Frailty (eFI): Moderate, Severe",
+        "10 or more regular medicines",
+        "Not on the palliative care register",
+        "Practice: Riverside Surgery",
+        "Opted-out people excluded",
+    ]
+
+
+# --- the index against a plain pandas reference --------------------------------------------------------------------
+
+
+def _reference(people: pd.DataFrame, c: CohortCriteria) -> np.ndarray:
+    keep = pd.Series(True, index=people.index)
+    if not c.include_opted_out:
+        keep &= ~people["opted_out"]
+    keep &= people["age"].between(c.age_min, c.age_max)
+    for values, column in (
+        (c.sexes, "sex"),
+        (c.segments, "segment"),
+        (c.frailty, "frailty"),
+        (c.risk_tiers, "risk_tier"),
+        (c.imd_quintiles, "imd_quintile"),
+        (c.places, "ltla24_code"),
+        (c.pcns, "pcn_code"),
+        (c.practices, "practice_code"),
+    ):
+        if values:
+            keep &= people[column].isin(values)
+    if c.conditions:
+        held = people[list(c.conditions)]
+        keep &= held.all(axis=1) if c.condition_match == "all" else held.any(axis=1)
+    keep &= people["ltc_count"] >= c.ltc_min
+    if c.ltc_max is not None:
+        keep &= people["ltc_count"] <= c.ltc_max
+    keep &= (people["medicines"] >= c.medicines_min) & (people["falls_y1"] >= c.falls_min)
+    for flag, column in (
+        (c.palliative_care, "palliative_care"),
+        (c.care_home, "care_home"),
+        (c.smoker_in_household, "smoker_in_household"),
+    ):
+        if flag is not None:
+            keep &= people[column] == flag
+    if c.air_quality_worst_share is not None:
+        worse_air = 1 - people["aq_indicator"].rank(method="max", pct=True)  # share of residents in worse air
+        keep &= worse_air < c.air_quality_worst_share - 1e-9
+    return keep.to_numpy()
+
+
+def _random_criteria(rng: np.random.Generator, people: pd.DataFrame) -> CohortCriteria:
+    def some(values, most=3):
+        values = list(values)
+        return tuple(rng.choice(values, size=rng.integers(1, most + 1), replace=False).tolist())
+
+    options: dict[str, object] = {
+        "age_min": int(rng.integers(0, 80)),
+        "sexes": some(["F", "M"], 1),
+        "segments": some(people["segment"].cat.categories),
+        "conditions": some(CONDITION_NAMES, 2),
+        "condition_match": str(rng.choice(["all", "any"])),
+        "ltc_min": int(rng.integers(0, 4)),
+        "frailty": some(["fit", "mild", "moderate", "severe"], 2),
+        "medicines_min": int(rng.integers(0, 10)),
+        "falls_min": int(rng.integers(0, 2)),
+        "palliative_care": bool(rng.random() < 0.5),
+        "risk_tiers": some(["high", "rising", "low"], 2),
+        "imd_quintiles": tuple(int(q) for q in some([1, 2, 3, 4, 5])),
+        "places": some(people["ltla24_code"].cat.categories, 2),
+        "smoker_in_household": bool(rng.random() < 0.5),
+        "air_quality_worst_share": float(rng.choice([0.1, 0.2, 0.4])),
+        "include_opted_out": bool(rng.random() < 0.3),
+    }
+    chosen = rng.choice(list(options), size=int(rng.integers(1, 5)), replace=False)
+    values = {key: options[key] for key in chosen}
+    if "condition_match" in values and "conditions" not in values:
+        values.pop("condition_match")
+    return CohortCriteria(**values)
+
+
+def test_the_index_agrees_with_a_plain_pandas_filter_on_many_random_cohorts() -> None:
+    people = scored_people()
+    index = CohortIndex.from_people(people)
+    rng = np.random.default_rng(11)
+    non_empty = 0
+    for _ in range(60):
+        criteria = _random_criteria(rng, people)
+        mask = index.mask(criteria)
+        assert np.array_equal(mask, _reference(people, criteria)), criteria
+        non_empty += mask.any()
+    assert non_empty > 20
+
+
+# --- suppressed aggregates -------------------------------------------------------------------------------------------
+
+
+def test_a_small_cohort_shows_no_number_that_would_reveal_its_size() -> None:
+    people = scored_people()
+    index = CohortIndex.from_people(people)
+    base = index.mask(CohortCriteria())
+    age = next(a for a in range(95, 120) if 1 <= index.count(CohortCriteria(age_min=a)) <= 7)
+    small = index.mask(CohortCriteria(age_min=age))
+    assert cohorts.format_count(int(small.sum())) == "fewer than 8"
+    assert cohorts.format_count(0) == "0" and cohorts.format_count(1234) == "1,234"
+    summary = cohorts.cohort_summary(people, small, base=base)
+    assert summary["cohort"].isna().all() and summary["share"].isna().all()
+    assert summary["base"].notna().all()
+    breakdown = cohorts.cohort_breakdown(index, small, dimension="sex", base=base)
+    assert breakdown["in_cohort"].isna().all() or (breakdown["in_cohort"].fillna(0) == 0).all()
+    assert breakdown["people"].notna().all()
+
+
+def test_breakdowns_add_up_and_hide_small_groups_with_a_second_cell() -> None:
+    people = scored_people()
+    index = CohortIndex.from_people(people)
+    base = index.mask(CohortCriteria())
+    frail = index.mask(CohortCriteria(frailty=("severe",)))
+    by_age = cohorts.cohort_breakdown(index, frail, dimension="age_band", base=base)
+    assert by_age["group"].tolist() == ["0-15", "16-24", "25-34", "35-49", "50-64", "65-74", "75-84", "85+"]
+    assert (by_age["in_cohort"].iloc[:5].fillna(0) == 0).all()  # nobody under 65 has an eFI
+    hidden = by_age["in_cohort_suppressed"]
+    assert hidden.sum() != 1  # never a single hidden cell that the total would reveal
+    shown = by_age.loc[~hidden]
+    assert np.allclose(shown["rate_per_100"], shown["in_cohort"] / shown["people"] * 100)
+    by_practice = cohorts.cohort_breakdown(index, frail, dimension="practice", base=base, names={"x": "y"})
+    assert by_practice["in_cohort_suppressed"].any()
+    assert by_practice.loc[by_practice["in_cohort_suppressed"], "rate_per_100"].isna().all()
+    total = cohorts.cohort_breakdown(index, frail, dimension="imd_quintile", base=base)
+    assert total["in_cohort"].sum() == frail.sum()
+
+
+def test_map_rates_per_lsoa_are_suppressed_and_grey() -> None:
+    people = scored_people()
+    index = CohortIndex.from_people(people)
+    base = index.mask(CohortCriteria())
+    mask = index.mask(CohortCriteria(age_min=65, frailty=("moderate", "severe")))
+    rates = cohorts.rate_by_lsoa(index, mask, base=base)
+    assert len(rates) == 583
+    assert rates["rate_per_100"].isna().any() and rates["rate_per_100"].notna().any()
+    shapes = [
+        {"code": code, "name": code, "geometry": {"type": "Point", "coordinates": [0, 52]}}
+        for code in rates["lsoa21_code"][:3]
+    ]
+    deck = json.loads(cohorts.cohort_deck(rates, shapes, bounds=(0, 51, 1, 53)).to_json())
+    features = deck["layers"][0]["data"]["features"]
+    for feature, (_, row) in zip(features, rates.head(3).iterrows(), strict=True):
+        suppressed = pd.isna(row["rate_per_100"])
+        assert (feature["properties"]["rate"] == "suppressed (small number)") == suppressed
+
+
+def test_aggregate_export_holds_only_suppressed_figures() -> None:
+    people = scored_people()
+    index = CohortIndex.from_people(people)
+    base = index.mask(CohortCriteria())
+    mask = index.mask(CohortCriteria(conditions=("asthma",), age_max=15, imd_quintiles=(1, 2)))
+    breakdowns = {d: cohorts.cohort_breakdown(index, mask, dimension=d, base=base) for d in cohorts.BREAKDOWNS}
+    table = cohorts.aggregate_export(breakdowns, cohorts.cohort_summary(people, mask, base=base))
+    counts = pd.to_numeric(table["in_cohort"], errors="coerce").dropna()
+    assert not counts.between(1, 7).any()
+    assert (table["data"] == "SYNTHETIC").all()
+    assert set(table["table"]) == {"summary", *cohorts.BREAKDOWNS}
+
+
+# --- the pseudonymised list -----------------------------------------------------------------------------------------
+
+
+def test_the_pseudonymised_list_has_no_direct_identifiers(hand_made) -> None:
+    people, index = hand_made
+    mask = index.mask(CohortCriteria(age_min=65))
+    table = cohorts.pseudonymised_list(people, mask)
+    assert list(table.columns) == list(cohorts.PSEUDONYMISED_COLUMNS)
+    assert not set(table.columns) & set(cohorts.DIRECT_IDENTIFIERS)
+    assert table["person_id"].tolist() == ["a", "b", "d", "j", "c"]  # by practice G1, G2, G3 (highest risk first)
+    assert table["age_band"].tolist() == ["75-84", "75-84", "85+", "85+", "65-74"]
+    assert table["risk_percent"].tolist() == [50, 50, 50, 50, 20]
+
+
+def test_csv_export_neutralises_spreadsheet_formulas() -> None:
+    content = cohorts.to_csv_bytes(pd.DataFrame({"group": ["=HYPERLINK(1)", "Colchester"], "n": [10, 12]}))
+    assert content.decode().splitlines() == ["group,n", "'=HYPERLINK(1),10", "Colchester,12"]
+
+
+# --- saved cohorts and the export audit ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = cohort_db.make_engine(f"sqlite:///{tmp_path / 'cohorts.sqlite'}")
+    yield engine
+    engine.dispose()
+
+
+def test_migrations_have_their_own_version_table_and_match_the_models(engine) -> None:
+    assert cohort_db.current_revision(engine) == "0001"
+    tables = set(sa.inspect(engine).get_table_names())
+    assert {"cohort_saved", "cohort_export_audit", "cohort_alembic_version"} <= tables
+    assert not any(t.startswith("maturity_") for t in tables)  # the cohort migrations made only their own tables
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "version_table": cohort_db.VERSION_TABLE,
+                "compare_type": True,
+                "include_name": lambda name, type_, _: type_ != "table" or name.startswith(TABLE_PREFIX),
+            },
+        )
+        assert compare_metadata(context, COHORT_METADATA) == []
+    assert not any(name.startswith(TABLE_PREFIX) for name in SQLModel.metadata.tables)
+    cohort_db.upgrade_to_head(engine)  # running again changes nothing
+    assert cohort_db.current_revision(engine) == "0001"
+
+
+def test_cohorts_are_saved_reopened_updated_by_name_and_deleted(engine) -> None:
+    criteria = CohortCriteria(age_min=65, frailty=("moderate", "severe"))
+    with Session(engine) as s:
+        first = repository.save_cohort(s, name="  Frail   65+ ", icb_code="E54000023", criteria=criteria.to_dict())
+        repository.save_cohort(s, name="Children with asthma", icb_code="E54000023", criteria={"age_max": 15})
+        repository.save_cohort(s, name="Frail 65+", icb_code="E54000022", criteria={})
+        again = repository.save_cohort(
+            s, name="Frail 65+", icb_code="E54000023", criteria=CohortCriteria(age_min=75).to_dict()
+        )
+        assert again.id == first.id and again.name == "Frail 65+"
+        names = [c.name for c in repository.list_cohorts(s, icb_code="E54000023")]
+        assert names == ["Frail 65+", "Children with asthma"]  # most recently saved first
+        reopened = repository.get_cohort(s, first.id)
+        assert CohortCriteria.from_dict(reopened.criteria) == CohortCriteria(age_min=75)
+        with pytest.raises(ValueError, match="name"):
+            repository.save_cohort(s, name="   ", icb_code="E54000023", criteria={})
+        assert repository.delete_cohort(s, first.id) and not repository.delete_cohort(s, first.id)
+        assert [c.name for c in repository.list_cohorts(s, icb_code="E54000023")] == ["Children with asthma"]
+
+
+def test_every_export_writes_one_audit_row_with_its_reason_and_checksum(engine, hand_made) -> None:
+    people, index = hand_made
+    criteria = CohortCriteria(age_min=65)
+    mask = index.mask(criteria)
+    common = {"icb_code": "E54000023", "footprint": "Test ICB", "criteria": criteria.to_dict()}
+    with Session(engine) as s:
+        with pytest.raises(ValueError, match="reason"):
+            exports.export_pseudonymised_list(s, people=people, mask=mask, reason="  too short ", **common)
+        assert s.exec(sa.select(sa.func.count()).select_from(ExportAudit)).one()[0] == 0  # no row, no file
+        content, row = exports.export_pseudonymised_list(
+            s, people=people, mask=mask, reason="Frailty MDT case finding", exported_by="ann@nhs.net", **common
+        )
+        assert row.kind == "pseudonymised_list" and row.rows == 5 and row.exported_by == "ann@nhs.net"
+        assert row.sha256 == cohorts.sha256(content) and row.reason == "Frailty MDT case finding"
+        assert row.file_name.startswith("SYNTHETIC-cohort-pseudonymised-list-E54000023-")
+        assert content.decode().splitlines()[0] == ",".join(cohorts.PSEUDONYMISED_COLUMNS)
+        listed = [line.split(",")[0] for line in content.decode().splitlines()[1:]]
+        assert listed == ["a", "b", "d", "j", "c"]  # h is 68 but opted out: not in the list
+        assert content.decode().splitlines()[1] == "a,G1,75-84,F,Frailty and dementia,high,50"
+        table = pd.DataFrame({"group": ["a"], "in_cohort": [12.0], "in_cohort_suppressed": [False]})
+        content, row = exports.export_aggregates(s, table=table, reason="Falls service business case", **common)
+        assert "suppressed" not in content.decode() and row.kind == "aggregates"
+        rows = repository.list_exports(s, icb_code="E54000023")
+        assert [r.kind for r in rows] == ["aggregates", "pseudonymised_list"]
+        assert repository.list_exports(s, icb_code="E54000022") == []

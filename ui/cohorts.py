@@ -1,0 +1,580 @@
+"""Streamlit helpers of the cohort builder: the criteria widgets, the shared index, saved cohorts and exports.
+
+The index of an ICB's scored people (phm_core.cohorts.CohortIndex) is built once and shared by every user
+(``st.cache_resource``, read-only). The criteria a user is building live in their widgets and, so that they survive
+a visit to another page (the scenarios page uses them), in ``st.session_state[CRITERIA_STATE]``. Saved cohorts and
+export audit rows are in the app's database (cohort_store).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from cohort_store import db as cohort_db
+from cohort_store import exports, repository
+from cohort_store.models import MIN_REASON_LENGTH, ExportKind
+from phm_core import cohorts, geography
+from phm_core.cohorts import MAX_AGE, CohortCriteria, CohortIndex
+from phm_core.segmentation import RISK_TIER_LABELS, RISK_TIERS, SEGMENT_KEYS, SEGMENT_LABELS
+from phm_core.settings import database_url
+from phm_core.synth.schema import CONDITION_LABELS, CONDITION_NAMES, FRAILTY_CATEGORIES, SEXES
+from ui import access, data, synthetic
+from ui import maturity as maturity_ui
+from ui import risk as risk_ui
+
+CRITERIA_STATE = "cohort_current"
+NAME_STATE = "cohort_current_name"
+MAX_LTC = 10
+YES_NO = {"any": "Any", "yes": "Yes", "no": "No"}
+AIR_QUALITY_OPTIONS: dict[str, float | None] = {
+    "Anywhere": None,
+    "Most polluted 10%": 0.1,
+    "Most polluted 20%": 0.2,
+    "Most polluted 40%": 0.4,
+}
+LIST_REASONS = (
+    "Direct care: proactive review of the people listed by their practice",
+    "Direct care: multidisciplinary team case finding",
+    "Direct care: offer of an intervention to the people listed",
+)
+
+
+# --- database -----------------------------------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner="Opening the cohort database ...")
+def _engine(url: str) -> Engine:
+    engine = maturity_ui.engine()  # one engine per process, shared with the other pages
+    cohort_db.upgrade_to_head(engine)
+    return engine
+
+
+def engine() -> Engine:
+    """The process's engine with the cohort tables migrated (shared by every user)."""
+    return _engine(database_url())
+
+
+@contextmanager
+def session() -> Iterator[Session]:
+    """One session for one unit of work."""
+    with Session(engine()) as s:
+        yield s
+
+
+# --- the shared index ---------------------------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner="Indexing the population for the cohort builder ...", max_entries=4)
+def _index(icb_code: str, seed: int, fraction: float, version: str) -> CohortIndex:
+    return CohortIndex.from_people(risk_ui.scored_population(icb_code, seed=seed))
+
+
+def cohort_index(icb_code: str, *, seed: int = synthetic.DEFAULT_SEED) -> CohortIndex:
+    """The ICB's cohort index (shared, read-only), after the population and risk models are ready."""
+    risk_ui.scored_population(icb_code, seed=seed)
+    return _index(icb_code, seed, synthetic.sample_fraction(), risk_ui.MODEL_VERSION)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _footprint_mask(footprint: geography.Footprint, seed: int, fraction: float, version: str) -> np.ndarray:
+    people = risk_ui.scored_population(footprint.icb_code, seed=seed)
+    lsoas = geography.lsoas_in(data.lsoa_table(), footprint)
+    if footprint.level == "icb":
+        return np.ones(len(people), dtype=bool)
+    if footprint.level == "pcn" and footprint.area_code:
+        return people["pcn_code"].astype("string").to_numpy() == footprint.area_code
+    return people["lsoa21_code"].isin(lsoas["lsoa21_code"]).to_numpy()
+
+
+def footprint_mask(footprint: geography.Footprint, *, seed: int = synthetic.DEFAULT_SEED) -> np.ndarray:
+    """True for each person of the ICB who belongs to the footprint (shared, read-only)."""
+    return _footprint_mask(footprint, seed, synthetic.sample_fraction(), risk_ui.MODEL_VERSION)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def area_names(icb_code: str) -> dict[str, dict[str, str]]:
+    """Names of the ICB's places, PCNs and practices, by code."""
+    lsoa = data.lsoa_table()
+    places = lsoa.loc[lsoa["icb24_code"] == icb_code].drop_duplicates("ltla24_code")
+    practices = data.practices()
+    practices = practices.loc[practices["icb24_code"] == icb_code]
+    pcns = practices.drop_duplicates("pcn_code")
+    return {
+        "place": dict(zip(places["ltla24_code"], places["ltla24_name"], strict=True)),
+        "pcn": {**dict(zip(pcns["pcn_code"], pcns["pcn_name"], strict=True)), "U": "Not in a PCN"},
+        "practice": {
+            code: f"{str(name).title()} ({code})"
+            for code, name in zip(practices["practice_code"], practices["practice_name"], strict=True)
+        },
+    }
+
+
+@st.cache_resource(show_spinner="Preparing the map ...", max_entries=64)
+def _shapes(footprint: geography.Footprint, seed: int, fraction: float, version: str) -> tuple[list, np.ndarray]:
+    index = _index(footprint.icb_code, seed, fraction, version)
+    inside = _footprint_mask(footprint, seed, fraction, version)
+    present = np.unique(index.lsoa[inside])
+    codes = [index.categories["lsoa"][i] for i in present if i >= 0]
+    lsoa = data.lsoa_table()
+    lsoas = lsoa.loc[lsoa["lsoa21_code"].isin(codes)]
+    boundaries = data.boundaries("lsoa")
+    bounds = boundaries.loc[boundaries["lsoa21_code"].isin(codes)].total_bounds
+    return cohorts.lsoa_shapes(lsoas, boundaries), bounds
+
+
+def map_shapes(footprint: geography.Footprint, *, seed: int = synthetic.DEFAULT_SEED) -> tuple[list, np.ndarray]:
+    """The polygons of the LSOAs where the footprint's people live, and their bounds (shared, read-only)."""
+    return _shapes(footprint, seed, synthetic.sample_fraction(), risk_ui.MODEL_VERSION)
+
+
+# --- criteria <-> widgets ---------------------------------------------------------------------------------------
+
+
+def _flag(value: bool | None) -> str:
+    return "any" if value is None else ("yes" if value else "no")
+
+
+def _unflag(value: str) -> bool | None:
+    return None if value == "any" else value == "yes"
+
+
+def state_from_criteria(criteria: CohortCriteria) -> dict[str, object]:
+    """The widget values (by key) that show ``criteria``."""
+    c = criteria
+    air = next((label for label, share in AIR_QUALITY_OPTIONS.items() if share == c.air_quality_worst_share), None)
+    return {
+        "cohort_age": (c.age_min, c.age_max),
+        "cohort_sexes": list(c.sexes),
+        "cohort_segments": list(c.segments),
+        "cohort_conditions": list(c.conditions),
+        "cohort_condition_match": c.condition_match,
+        "cohort_ltc": (min(c.ltc_min, MAX_LTC), MAX_LTC if c.ltc_max is None else min(c.ltc_max, MAX_LTC)),
+        "cohort_frailty": list(c.frailty),
+        "cohort_medicines_min": c.medicines_min,
+        "cohort_falls_min": c.falls_min,
+        "cohort_palliative_care": _flag(c.palliative_care),
+        "cohort_care_home": _flag(c.care_home),
+        "cohort_smoker_in_household": _flag(c.smoker_in_household),
+        "cohort_risk_tiers": list(c.risk_tiers),
+        "cohort_imd_quintiles": list(c.imd_quintiles),
+        "cohort_places": list(c.places),
+        "cohort_pcns": list(c.pcns),
+        "cohort_practices": list(c.practices),
+        "cohort_air_quality": air or "Anywhere",
+        "cohort_include_opted_out": c.include_opted_out,
+    }
+
+
+def criteria_from_state(state: dict) -> CohortCriteria:
+    """The criteria the widgets (by key) show; missing keys take the defaults."""
+    default = state_from_criteria(CohortCriteria())
+    value = {key: state.get(key, fallback) for key, fallback in default.items()}
+    ltc_min, ltc_max = value["cohort_ltc"]
+    return CohortCriteria(
+        age_min=int(value["cohort_age"][0]),
+        age_max=int(value["cohort_age"][1]),
+        sexes=tuple(value["cohort_sexes"]),
+        segments=tuple(value["cohort_segments"]),
+        conditions=tuple(value["cohort_conditions"]),
+        condition_match=value["cohort_condition_match"],
+        ltc_min=int(ltc_min),
+        ltc_max=None if ltc_max >= MAX_LTC else int(ltc_max),
+        frailty=tuple(value["cohort_frailty"]),
+        medicines_min=int(value["cohort_medicines_min"]),
+        falls_min=int(value["cohort_falls_min"]),
+        palliative_care=_unflag(value["cohort_palliative_care"]),
+        care_home=_unflag(value["cohort_care_home"]),
+        smoker_in_household=_unflag(value["cohort_smoker_in_household"]),
+        risk_tiers=tuple(value["cohort_risk_tiers"]),
+        imd_quintiles=tuple(int(q) for q in value["cohort_imd_quintiles"]),
+        places=tuple(value["cohort_places"]),
+        pcns=tuple(value["cohort_pcns"]),
+        practices=tuple(value["cohort_practices"]),
+        air_quality_worst_share=AIR_QUALITY_OPTIONS[value["cohort_air_quality"]],
+        include_opted_out=bool(value["cohort_include_opted_out"]),
+    )
+
+
+def load_criteria(criteria: CohortCriteria, *, name: str | None = None) -> None:
+    """Put ``criteria`` into the widgets (call from a callback, before the widgets are drawn)."""
+    st.session_state.update(state_from_criteria(criteria))
+    st.session_state[CRITERIA_STATE] = criteria.to_dict()
+    st.session_state[NAME_STATE] = name
+
+
+def current_criteria() -> CohortCriteria | None:
+    """The cohort last built on the cohort builder in this session (None if none)."""
+    stored = st.session_state.get(CRITERIA_STATE)
+    return CohortCriteria.from_dict(stored) if stored else None
+
+
+def _restore_widgets() -> None:
+    """Widget values are dropped when the user leaves the page: put back the criteria they had."""
+    stored = st.session_state.get(CRITERIA_STATE)
+    if stored and "cohort_age" not in st.session_state:
+        st.session_state.update(state_from_criteria(CohortCriteria.from_dict(stored)))
+
+
+def _options(index: CohortIndex, key: str, inside: np.ndarray) -> list[str]:
+    codes = np.unique(getattr(index, key)[inside])
+    return [index.categories[key][c] for c in codes if c >= 0]
+
+
+def criteria_widgets(index: CohortIndex, inside: np.ndarray, names: dict[str, dict[str, str]]) -> CohortCriteria:
+    """Draw the criteria widgets and return the criteria they show (also kept in the session)."""
+    _restore_widgets()
+    defaults = state_from_criteria(CohortCriteria())
+    for key, value in defaults.items():
+        st.session_state.setdefault(key, value)
+    person, health, place = st.tabs(["Person", "Health and care", "Place and risk"])
+    with person:
+        left, right = st.columns(2)
+        left.slider("Age", 0, MAX_AGE, key="cohort_age")
+        right.multiselect("Sex", list(SEXES), format_func=cohorts.SEX_LABELS.__getitem__, key="cohort_sexes")
+        left.multiselect(
+            "Segment (Bridges to Health)",
+            list(SEGMENT_KEYS),
+            format_func=SEGMENT_LABELS.__getitem__,
+            key="cohort_segments",
+        )
+        right.selectbox(
+            "A smoker in the household", list(YES_NO), format_func=YES_NO.__getitem__, key="cohort_smoker_in_household"
+        )
+        left.toggle(
+            "Include people who opted out",
+            key="cohort_include_opted_out",
+            help="People with a national data opt-out are excluded by default, as they would be from a real extract.",
+        )
+    with health:
+        left, right = st.columns(2)
+        left.multiselect(
+            "Long-term conditions (QOF registers)",
+            list(CONDITION_NAMES),
+            format_func=CONDITION_LABELS.__getitem__,
+            key="cohort_conditions",
+        )
+        left.radio(
+            "People with",
+            ["all", "any"],
+            format_func={"all": "all of them", "any": "any of them"}.__getitem__,
+            horizontal=True,
+            key="cohort_condition_match",
+        )
+        right.slider(
+            "Number of long-term conditions (multimorbidity)",
+            0,
+            MAX_LTC,
+            key="cohort_ltc",
+            help=f"{MAX_LTC} at the top means {MAX_LTC} or more.",
+        )
+        right.multiselect(
+            "Frailty (eFI, aged 65+)",
+            list(FRAILTY_CATEGORIES),
+            format_func=cohorts.FRAILTY_LABELS.__getitem__,
+            key="cohort_frailty",
+        )
+        columns = st.columns(4)
+        columns[0].number_input("Regular medicines at least", 0, 30, key="cohort_medicines_min")
+        columns[1].number_input("Falls in the last year at least", 0, 20, key="cohort_falls_min")
+        columns[2].selectbox(
+            "Palliative care register", list(YES_NO), format_func=YES_NO.__getitem__, key="cohort_palliative_care"
+        )
+        columns[3].selectbox(
+            "Lives in a care home", list(YES_NO), format_func=YES_NO.__getitem__, key="cohort_care_home"
+        )
+    with place:
+        left, right = st.columns(2)
+        left.multiselect(
+            "Risk tier (emergency admission model)",
+            list(RISK_TIERS),
+            format_func=RISK_TIER_LABELS.__getitem__,
+            key="cohort_risk_tiers",
+        )
+        right.multiselect(
+            "Deprivation quintile (1 = most deprived fifth of England)", [1, 2, 3, 4, 5], key="cohort_imd_quintiles"
+        )
+        left.multiselect(
+            "Place",
+            _options(index, "place", inside),
+            format_func=lambda c: names["place"].get(c, c),
+            key="cohort_places",
+        )
+        right.multiselect(
+            "Neighbourhood (PCN)",
+            _options(index, "pcn", inside),
+            format_func=lambda c: names["pcn"].get(c, c),
+            key="cohort_pcns",
+        )
+        left.multiselect(
+            "GP practice",
+            _options(index, "practice", inside),
+            format_func=lambda c: names["practice"].get(c, c),
+            key="cohort_practices",
+        )
+        right.selectbox(
+            "Air quality where they live",
+            list(AIR_QUALITY_OPTIONS),
+            key="cohort_air_quality",
+            help="LSOAs ranked by the IoD air quality indicator; the most polluted holding this share of residents.",
+        )
+    criteria = criteria_from_state(st.session_state)
+    if st.session_state.get(CRITERIA_STATE) != criteria.to_dict():
+        st.session_state[CRITERIA_STATE] = criteria.to_dict()
+    return criteria
+
+
+def reset_criteria() -> None:
+    """Clear every criterion (a button callback)."""
+    load_criteria(CohortCriteria())
+
+
+# --- saved cohorts -------------------------------------------------------------------------------------------------
+
+
+def _open_saved(icb_code: str) -> None:
+    cohort_id = st.session_state.get("cohort_saved_choice")
+    if cohort_id is None:
+        return
+    with session() as s:
+        saved = repository.get_cohort(s, int(cohort_id))
+    if saved is not None and saved.icb_code == icb_code:
+        load_criteria(CohortCriteria.from_dict(saved.criteria), name=saved.name)
+        st.session_state["cohort_save_name"] = saved.name
+
+
+def saved_cohorts_panel(icb_code: str) -> None:
+    """Open a cohort saved earlier (anyone's, in this ICB)."""
+    with session() as s:
+        saved = repository.list_cohorts(s, icb_code=icb_code)
+    if not saved:
+        st.caption("No saved cohorts for this ICB yet: build one below and save it with a name.")
+        return
+    labels = {c.id: f"{c.name} (saved {c.updated_at:%d %b %Y %H:%M})" for c in saved}
+    left, right = st.columns([4, 1], vertical_alignment="bottom")
+    left.selectbox("Saved cohorts", list(labels), format_func=labels.__getitem__, key="cohort_saved_choice")
+    right.button("Open", key="cohort_open", on_click=_open_saved, args=(icb_code,), icon=":material/folder_open:")
+
+
+def save_panel(icb_code: str, criteria: CohortCriteria) -> None:
+    """Save the current criteria under a name (updating a cohort saved with that name)."""
+    st.session_state.setdefault("cohort_save_name", st.session_state.get(NAME_STATE) or "")
+    with st.form("cohort_save_form", border=False):
+        left, right = st.columns([4, 1], vertical_alignment="bottom")
+        name = left.text_input("Name", key="cohort_save_name", placeholder="e.g. Frail older people on 10+ medicines")
+        submitted = right.form_submit_button("Save cohort", icon=":material/save:")
+    if not submitted:
+        return
+    if not access.require(access.Permission.WRITE, action="save cohorts"):
+        return
+    try:
+        with session() as s:
+            saved = repository.save_cohort(
+                s, name=name, icb_code=icb_code, criteria=criteria.to_dict(), created_by=_user_label()
+            )
+    except ValueError as error:
+        st.error(str(error))
+        return
+    st.session_state[NAME_STATE] = saved.name
+    st.success(f"Saved '{saved.name}'. Anyone using this ICB can open it from Saved cohorts.")
+
+
+def _user_label() -> str | None:
+    user = access.current_user()
+    return user.email or user.name if user.logged_in else None
+
+
+# --- exports --------------------------------------------------------------------------------------------------------
+
+
+def export_panel(
+    *,
+    people: pd.DataFrame,
+    mask: np.ndarray,
+    criteria: CohortCriteria,
+    aggregates: pd.DataFrame,
+    icb_code: str,
+    footprint_label: str,
+) -> None:
+    """Two exports, each with a reason and an audit row: suppressed aggregates, and the pseudonymised list."""
+    count = int(mask.sum())
+    cohort_name = st.session_state.get(NAME_STATE)
+    exported_by = _user_label()
+    common = {"icb_code": icb_code, "footprint": footprint_label, "criteria": criteria.to_dict()}
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Suppressed aggregates** (CSV): the summary and every breakdown, small numbers blank.")
+        reason = st.text_input(
+            "Reason for this export", key="cohort_aggregate_reason", placeholder="e.g. Falls service business case"
+        )
+        ok = len(" ".join(reason.split())) >= MIN_REASON_LENGTH
+        name = exports.file_name(ExportKind.AGGREGATES, icb_code)
+
+        def _aggregates() -> bytes:
+            with session() as s:
+                content, _ = exports.export_aggregates(
+                    s,
+                    table=aggregates,
+                    reason=reason,
+                    exported_by=exported_by,
+                    cohort_name=cohort_name,
+                    name=name,
+                    **common,
+                )
+            return content
+
+        st.download_button(
+            "Download aggregates",
+            data=_aggregates,
+            file_name=name,
+            mime="text/csv",
+            key="cohort_download_aggregates",
+            disabled=not ok,
+            on_click="ignore",
+            icon=":material/download:",
+        )
+        if not ok:
+            st.caption(f"Give a reason (at least {MIN_REASON_LENGTH} characters) to download; it is recorded.")
+    with right:
+        st.markdown(
+            "**Pseudonymised list for direct care** (CSV): one row per person, for their practice to re-identify. "
+            "Pseudonymised identifier, practice, age band, sex, segment and risk; no direct identifiers."
+        )
+        if not access.allowed(access.Permission.EXPORT_PERSON_LEVEL):
+            access.require(access.Permission.EXPORT_PERSON_LEVEL, action="export a pseudonymised list")
+            return
+        purpose = st.selectbox("Purpose", LIST_REASONS, key="cohort_list_purpose")
+        details = st.text_input(
+            "Details (recorded)", key="cohort_list_reason", placeholder="e.g. Frailty MDT, Colchester PCN, March"
+        )
+        ok = len(" ".join(details.split())) >= MIN_REASON_LENGTH and count > 0
+        list_name = exports.file_name(ExportKind.PSEUDONYMISED_LIST, icb_code)
+
+        def _list() -> bytes:
+            with session() as s:
+                content, _ = exports.export_pseudonymised_list(
+                    s,
+                    people=people,
+                    mask=mask,
+                    reason=f"{purpose}: {details}",
+                    exported_by=exported_by,
+                    cohort_name=cohort_name,
+                    name=list_name,
+                    **common,
+                )
+            return content
+
+        st.download_button(
+            f"Download the list ({cohorts.format_count(count)} people)",
+            data=_list,
+            file_name=list_name,
+            mime="text/csv",
+            key="cohort_download_list",
+            disabled=not ok,
+            on_click="ignore",
+            icon=":material/download:",
+        )
+        if not ok:
+            st.caption(f"Describe the direct-care use (at least {MIN_REASON_LENGTH} characters); it is recorded.")
+
+
+def audit_panel(icb_code: str) -> None:
+    """The most recent exports of this ICB's cohorts (the audit trail)."""
+    with session() as s:
+        rows = repository.list_exports(s, icb_code=icb_code, limit=20)
+    if not rows:
+        st.caption("No exports yet.")
+        return
+    table = pd.DataFrame(
+        [
+            {
+                "When (UTC)": r.exported_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                "Who": r.exported_by or "local user",
+                "What": {"pseudonymised_list": "Pseudonymised list", "aggregates": "Aggregates"}.get(r.kind, r.kind),
+                "Reason": r.reason,
+                "Cohort": r.cohort_name or "",
+                "Rows": r.rows,
+                "SHA-256": r.sha256[:12],
+            }
+            for r in rows
+        ]
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+
+
+# --- what the page shows about a cohort ---------------------------------------------------------------------------
+
+
+def cohort_content(
+    index: CohortIndex, people: pd.DataFrame, criteria: CohortCriteria, inside: np.ndarray, names: dict
+) -> dict:
+    """The cohort's mask, its base (the footprint's people, opted-out people as the criteria say), the suppressed
+    summary and breakdowns, and headline figures. Fast enough to run on every change of a criterion."""
+    mask = index.mask(criteria, within=inside)
+    base = index.mask(CohortCriteria(include_opted_out=criteria.include_opted_out), within=inside)
+    count, base_count = int(mask.sum()), int(base.sum())
+    group_names = {"place": names["place"], "practice": names["practice"]}
+    breakdowns = {
+        dimension: cohorts.cohort_breakdown(
+            index, mask, dimension=dimension, base=base, names=group_names.get(dimension)
+        )
+        for dimension in cohorts.BREAKDOWNS
+    }
+    summary = cohorts.cohort_summary(people, mask, base=base)
+    shown = count == 0 or count > cohorts.SMALL_NUMBER
+    risk = people["risk_probability"].to_numpy()
+    admissions = summary.set_index("measure").loc["Emergency admissions (last 12 months)", "cohort_per_1000"]
+    return {
+        "admissions_per_1000": None if pd.isna(admissions) else float(admissions),
+        "mask": mask,
+        "base": base,
+        "count": count,
+        "base_count": base_count,
+        "share": count / base_count if base_count and shown else None,
+        "mean_risk": float(risk[mask].mean()) if count > cohorts.SMALL_NUMBER else None,
+        "summary": summary,
+        "breakdowns": breakdowns,
+        "aggregates": cohorts.aggregate_export(breakdowns, summary),
+    }
+
+
+def show_summary(summary: pd.DataFrame) -> None:
+    """The cohort against the footprint: people, activity and cost (suppressed cells blank)."""
+    st.dataframe(
+        summary[["measure", "cohort", "base", "cohort_per_1000", "base_per_1000", "share"]],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "measure": "Measure",
+            "cohort": st.column_config.NumberColumn("Cohort", format="localized"),
+            "base": st.column_config.NumberColumn("Footprint", format="localized"),
+            "cohort_per_1000": st.column_config.NumberColumn("Cohort per 1,000 people", format="%.0f"),
+            "base_per_1000": st.column_config.NumberColumn("Footprint per 1,000 people", format="%.0f"),
+            "share": st.column_config.NumberColumn("Cohort's share", format="percent"),
+        },
+    )
+
+
+def show_breakdown(table: pd.DataFrame, label: str) -> None:
+    """One breakdown: the rate chart and the table."""
+    st.plotly_chart(cohorts.breakdown_figure(table, dimension_label=label), key=f"cohort_breakdown_{label}")
+    st.dataframe(
+        table[["group", "in_cohort", "people", "rate_per_100", "share_of_cohort"]],
+        hide_index=True,
+        width="stretch",
+        height=min(38 + 35 * len(table), 420),
+        column_config={
+            "group": label,
+            "in_cohort": st.column_config.NumberColumn("In the cohort", format="localized"),
+            "people": st.column_config.NumberColumn("People", format="localized"),
+            "rate_per_100": st.column_config.NumberColumn("Per 100 people", format="%.2f"),
+            "share_of_cohort": st.column_config.NumberColumn("Share of the cohort", format="percent"),
+        },
+    )
