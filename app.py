@@ -28,6 +28,9 @@ navigation = st.navigation(
                 icon=":material/groups:",
                 url_path="population_segments",
             ),
+            st.Page(
+                "pages/presentation.py", title="Presentation mode", icon=":material/slideshow:", url_path="presentation"
+            ),
         ],
         "Cohorts and risk": [
             st.Page("pages/risk.py", title="Risk stratification", icon=":material/monitor_heart:", url_path="risk"),

@@ -92,7 +92,7 @@ def test_the_facilitator_sees_three_participants_answers_arrive_without_a_reload
     participants = []
     for name, stage in (("Ann", "2 Developing"), ("Bob", "2 Developing"), ("Cy", "3 Maturing")):
         page = new_device(chromium, link, phone=True)
-        assert page.locator("[data-testid='stSidebar']").is_hidden()  # the questions only, no navigation
+        page.locator("[data-testid='stSidebar']").wait_for(state="hidden")  # the questions only, no navigation
         page.get_by_role("textbox", name="Your name").fill(name)
         page.get_by_role("button", name="Join").click()
         page.get_by_role("heading", name="Organisational factors").wait_for()
@@ -129,3 +129,18 @@ def test_the_facilitator_sees_three_participants_answers_arrive_without_a_reload
     assert results.result.component("organisational_factors").counts == (0, 2, 1, 0)
     for page, _ in [(facilitator, None), *participants]:
         page.context.close()
+
+
+def test_presentation_mode_moves_with_the_arrow_keys(chromium, app_url: str) -> None:
+    page = new_device(chromium, app_url + "/presentation?icb=E54000023", phone=False)
+    page.get_by_role("heading", name="NHS Suffolk and North East Essex").wait_for()
+    page.locator("[data-testid='stSidebar']").wait_for(state="hidden")
+    page.keyboard.press("ArrowRight")
+    page.get_by_role("heading", name="Who lives here").wait_for()
+    page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for()
+    page.keyboard.press("ArrowRight")
+    page.get_by_role("heading", name="Where need is").wait_for()
+    page.keyboard.press("ArrowLeft")
+    page.get_by_role("heading", name="Who lives here").wait_for()
+    no_exception(page)
+    page.context.close()

@@ -1,0 +1,22 @@
+"""Presentation mode: the footprint's population health story in six slides for a projector (16:9, no sidebar).
+
+The footprint is the one chosen elsewhere in the app (or ``?icb=...`` in the URL); ``?slide=N`` opens slide N.
+Move on with the Next / Previous buttons or the Right / Left arrow keys.
+"""
+
+import streamlit as st
+
+from ui import data, layout, presentation
+from ui.footprint import current_footprint
+from ui.layout import ensure_router
+
+ensure_router()
+presentation.hide_chrome()
+footprint = current_footprint(data.lsoa_table())
+index = presentation.current_slide()
+st.query_params.update(
+    {**footprint.as_query(), "slide": str(index + 1), "screen": st.session_state[presentation.SCREEN_STATE]}
+)
+presentation.SLIDES[index].draw(footprint)
+presentation.navigation_bar(index)
+st.caption(layout.ATTRIBUTION)

@@ -1,0 +1,348 @@
+"""Presentation mode: the chosen footprint's story in six slides, large type, no sidebar, for a projector.
+
+Slides: title, who lives here, where need is, how unequal, who is at risk, how mature our PHM is. Every figure
+comes from the same cached content as the Home, Inequalities, Population segments and Maturity results pages
+(``ui.data``, ``ui.profiles``, ``ui.synthetic``, the maturity repository); nothing is recomputed here.
+
+Designed for 1920x1080; at 1280x720 (and any screen under 800 px high) the slide is scaled by CSS ``zoom`` so the
+same layout fits. Previous / next are buttons with the keyboard shortcuts Left and Right (``st.button(shortcut=)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from maturity import figures as maturity_figures
+from maturity import repository
+from maturity.scoring import AssessmentResult
+from phm_core import geography, segmentation
+from phm_core.figures import age_structure_figure, deprivation_profile_figure, life_expectancy_gap_figure
+from phm_core.narrative import format_people
+from ui import data, profiles, synthetic
+from ui import maturity as maturity_ui
+
+SLIDE_STATE = "presentation_slide"
+BIG_FONT = 20
+
+#: Screens the slides are laid out for (16:9); sizes scale with the height.
+SCREENS: dict[str, float] = {"1920x1080": 1.0, "1280x720": 2 / 3}
+SCREEN_STATE = "presentation_screen"
+
+
+def presentation_css(scale: float) -> str:
+    """Hide the sidebar, header and toolbar; type sized for the screen (``scale`` 1 at 1920x1080)."""
+
+    def rem(value: float) -> str:
+        return f"{value * scale:.2f}rem"
+
+    return f"""
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"] {{ display: none !important; }}
+[data-testid="stMainBlockContainer"] {{ max-width: 100%; padding: {rem(1.6)} {rem(3.5)} 0 {rem(3.5)}; }}
+[data-testid="stMain"] p, [data-testid="stMain"] li {{ font-size: {rem(1.55)}; line-height: 1.45; }}
+[data-testid="stMain"] h1 {{ font-size: {rem(3.1)}; padding: 0 0 {rem(0.4)} 0; }}
+[data-testid="stMain"] h2 {{ font-size: {rem(2.3)}; }}
+[data-testid="stMetricValue"] p, [data-testid="stMetricValue"] div {{ font-size: {rem(3)} !important; }}
+[data-testid="stMetricLabel"] p {{ font-size: {rem(1.35)} !important; }}
+[data-testid="stMetricDelta"] div, [data-testid="stMetricDelta"] p {{ font-size: {rem(1.2)} !important; }}
+[data-testid="stCaptionContainer"] p {{ font-size: {rem(1.05)}; }}
+[data-testid="stAlertContainer"] p {{ font-size: {rem(1.3)}; }}
+</style>
+"""
+
+
+@dataclass(frozen=True)
+class Slide:
+    key: str
+    title: str
+    draw: Callable[[geography.Footprint], None]
+
+
+def screen_scale() -> float:
+    """The chosen screen's scale: this session's choice, else ``?screen=1280x720`` in the URL, else 1920x1080."""
+    if SCREEN_STATE not in st.session_state:
+        wanted = st.query_params.get("screen", "1920x1080")
+        st.session_state[SCREEN_STATE] = wanted if wanted in SCREENS else "1920x1080"
+    return SCREENS[st.session_state[SCREEN_STATE]]
+
+
+def hide_chrome() -> None:
+    """No sidebar, header or toolbar; large type for the chosen screen."""
+    st.html(presentation_css(screen_scale()))
+
+
+def px(height: int) -> int:
+    """A height in pixels for 1920x1080, scaled to the chosen screen."""
+    return round(height * screen_scale())
+
+
+def big(figure: go.Figure, *, height: int) -> go.Figure:
+    """A page figure restyled for a projector: larger type, a set height, the title left to the slide."""
+    scale = screen_scale()
+    size, small = round(BIG_FONT * scale), round(18 * scale)
+    figure.update_layout(
+        font={"size": size}, height=px(height), title={"font": {"size": size + 4}}, legend={"font": {"size": small}}
+    )
+    figure.update_xaxes(tickfont={"size": small}, title={"font": {"size": size}})
+    figure.update_yaxes(tickfont={"size": small}, title={"font": {"size": size}})
+    return figure
+
+
+def chart(figure: go.Figure, key: str) -> None:
+    st.plotly_chart(figure, key=key, config={"displaylogo": False, "displayModeBar": False})
+
+
+# --- content (all from the pages' caches) ----------------------------------------------------------------------
+
+
+def home(footprint: geography.Footprint) -> dict:
+    return data.home_content(footprint, data.replacement_signature())
+
+
+def inequality(footprint: geography.Footprint) -> dict:
+    return profiles.inequalities_content(footprint, data.replacement_signature())
+
+
+def risk(footprint: geography.Footprint) -> dict:
+    """The synthetic population's segments and risk tiers (generated once per ICB, with progress, then cached)."""
+    synthetic.ensure_population(footprint.icb_code, seed=synthetic.DEFAULT_SEED)
+    return synthetic.segment_content(
+        footprint,
+        False,
+        synthetic.DEFAULT_SEED,
+        synthetic.sample_fraction(),
+        synthetic.GENERATOR_VERSION,
+    )
+
+
+def latest_maturity(footprint: geography.Footprint) -> tuple[str, str, AssessmentResult] | None:
+    """The newest assessment of the footprint's ICB (by name), else the newest with answers; None without any.
+
+    Read per call from the database (never cached globally): (organisation, assessment title, result).
+    """
+    icb_name = geography.footprint_name(data.lsoa_table(), geography.Footprint(footprint.icb_code))
+    with maturity_ui.session() as s:
+        organisations = {o.id: o for o in repository.list_organisations(s)}
+        assessments = list(reversed(repository.list_assessments(s)))
+        preferred = [a for a in assessments if organisations[a.organisation_id].name == icb_name]
+        for assessment in preferred + assessments:
+            result = repository.assessment_results(s, assessment.id)
+            if any(c.n for c in result.components):
+                return organisations[assessment.organisation_id].name, assessment.title, result
+    return None
+
+
+# --- slides ----------------------------------------------------------------------------------------------------
+
+
+def title_slide(footprint: geography.Footprint) -> None:
+    content = home(footprint)
+    st.markdown("<div style='height:10vh'></div>", unsafe_allow_html=True)
+    st.title(content["name"])
+    st.markdown(
+        "## Population health: who lives here, where need is, how unequal, who is at risk, and how mature "
+        "our population health management is"
+    )
+    st.markdown(f"{format_people(content['people'])} residents - {content['lsoa_count']:,} neighbourhoods (LSOAs)")
+    st.caption("Press the right arrow key or Next to begin. Sources and caveats are on each slide.")
+
+
+def people_slide(footprint: geography.Footprint) -> None:
+    content = home(footprint)
+    st.title("Who lives here")
+    structure = content["age_structure"]
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        st.metric("Residents (Census 2021)", format_people(content["people"]))
+        for band, label in (("65+", "Aged 65 and over"), ("0-15", "Aged 15 and under")):
+            row = structure.loc[structure["band"] == band].iloc[0]
+            st.metric(
+                label,
+                f"{row['share']:.1%}",
+                f"{(row['share'] - row['england_share']) * 100:+.1f} points vs England",
+                delta_color="off",
+                delta_arrow="off",
+            )
+        st.markdown(" ".join(content["narrative"][:2]))
+    with right:
+        chart(big(age_structure_figure(structure, name=content["name"]), height=620), "slide_age")
+    st.caption("Source: ONS Census 2021 (LSOA 2021), England for comparison.")
+
+
+def need_slide(footprint: geography.Footprint) -> None:
+    content = home(footprint)
+    st.title("Where need is")
+    profile = content["deprivation_profile"]
+    deprived = float(profile.loc[profile["decile"] <= 2, "share"].sum())
+    england = float(profile.loc[profile["decile"] <= 2, "england_share"].sum())
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.pydeck_chart(data.deprivation_deck(footprint, data.replacement_signature()), height=px(640), key="slide_map")
+        st.caption(
+            "National IMD 2025 decile by LSOA: dark red most deprived 10% of England, dark blue least. Dots: "
+            "GP practices."
+        )
+    with right:
+        st.metric(
+            "Live in England's most deprived fifth",
+            f"{deprived:.0%}",
+            f"England {england:.0%}",
+            delta_color="off",
+            delta_arrow="off",
+        )
+        chart(big(deprivation_profile_figure(profile, name=content["name"]), height=470), "slide_deprivation")
+    st.caption("Source: MHCLG English Indices of Deprivation 2025; ONS Census 2021 populations.")
+
+
+def inequality_slide(footprint: geography.Footprint) -> None:
+    content = inequality(footprint)
+    st.title("How unequal")
+    gaps = content["gaps"]
+    columns = st.columns(2)
+    for column, sex, noun in ((columns[0], "Female", "women"), (columns[1], "Male", "men")):
+        gap = gaps[sex]
+        if gap["sii"] != gap["sii"]:
+            column.metric(f"Life expectancy gap, {noun}", "not measured")
+        else:
+            column.metric(
+                f"Life expectancy gap, {noun} (slope index)",
+                f"{gap['sii']:.1f} years",
+                f"95% CI {gap['lower']:.1f} to {gap['upper']:.1f}",
+                delta_color="off",
+                delta_arrow="off",
+            )
+    if content["fifths_table"].empty:
+        st.info(f"Too few GP practices ({content['practices']}) with published life expectancy to measure the gap.")
+    else:
+        figure = life_expectancy_gap_figure(content["fifths"], content["gaps"], where=content["name"])
+        chart(big(figure, height=520), "slide_gap")
+    st.caption(
+        "OHID life expectancy at birth by GP practice against practice deprivation (IMD 2019), fifths of registered "
+        "patients; slope index of inequality with 95% limits from 10,000 seeded simulations."
+    )
+
+
+def risk_slide(footprint: geography.Footprint) -> None:
+    st.title("Who is at risk")
+    content = risk(footprint)
+    st.warning(
+        "SYNTHETIC DATA: modelled people matched to published figures for this ICB, not real patients.",
+        icon=":material/science:",
+    )
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        chart(big(segmentation.risk_pyramid_figure(content["risk"]), height=540), "slide_pyramid")
+    with right:
+        headline = segmentation.risk_headline(content["risk"])
+        st.markdown(headline or "The high-risk tier's share is suppressed for this footprint (small numbers).")
+        st.markdown(f"Risk tiers of {content['people']:,} synthetic people: high (top 5%), rising (next 15%), low.")
+    st.caption(
+        "Source: PHM Navigator synthetic population (Census 2021 ages, modelled QOF prevalence, life "
+        "expectancy by deprivation); interim points-based risk score. Counts of 1 to 7 suppressed."
+    )
+
+
+def maturity_slide(footprint: geography.Footprint) -> None:
+    st.title("How mature is our population health management")
+    latest = latest_maturity(footprint)
+    if latest is None:
+        st.info("No maturity self-assessment has been answered yet. Run one from Maturity > Assessments.")
+        return
+    organisation, title, result = latest
+    columns = st.columns(len(result.capabilities) + 1)
+    columns[0].metric(
+        "Overall",
+        result.overall.current_label or "not rated",
+        maturity_ui.score_text(result.overall.current, result.overall.current_label),
+        delta_color="off",
+        delta_arrow="off",
+    )
+    for column, capability in zip(columns[1:], result.capabilities, strict=True):
+        column.metric(
+            capability.label,
+            capability.current_label or "not rated",
+            f"target {maturity_ui.score_text(capability.target, capability.target_label)}",
+            delta_color="off",
+            delta_arrow="off",
+        )
+    radar = big(maturity_figures.radar_figure(result), height=560)
+    radar.update_polars(angularaxis_tickfont_size=round(16 * screen_scale()))
+    chart(radar, "slide_radar")
+    st.caption(
+        f"{organisation}: {title}, {result.n_respondents} respondents. Median current stage against median "
+        "target, scored 1 (Emerging) to 4 (Thriving)."
+    )
+
+
+SLIDES: tuple[Slide, ...] = (
+    Slide("title", "Title", title_slide),
+    Slide("people", "Who lives here", people_slide),
+    Slide("need", "Where need is", need_slide),
+    Slide("inequality", "How unequal", inequality_slide),
+    Slide("risk", "Who is at risk", risk_slide),
+    Slide("maturity", "How mature is our PHM", maturity_slide),
+)
+
+
+# --- navigation ------------------------------------------------------------------------------------------------
+
+
+def current_slide() -> int:
+    """The slide shown: this session's, else ``?slide=N`` (1-based) from the URL, else the first."""
+    if SLIDE_STATE not in st.session_state:
+        try:
+            wanted = int(st.query_params.get("slide", "1")) - 1
+        except ValueError:
+            wanted = 0
+        st.session_state[SLIDE_STATE] = min(max(wanted, 0), len(SLIDES) - 1)
+    return st.session_state[SLIDE_STATE]
+
+
+def go_to(index: int) -> None:
+    """Show slide ``index`` (0-based) and put it in the URL, so a refresh stays on it."""
+    st.session_state[SLIDE_STATE] = min(max(index, 0), len(SLIDES) - 1)
+    st.query_params["slide"] = str(st.session_state[SLIDE_STATE] + 1)
+
+
+def navigation_bar(index: int) -> None:
+    """Previous / slide n of N / next, with the Left and Right arrow keys."""
+    left, middle, right, screen, exit_column = st.columns([2, 4, 2, 2, 1], vertical_alignment="center")
+    left.button(
+        "Previous",
+        key="slide_previous",
+        icon=":material/arrow_back:",
+        on_click=go_to,
+        args=(index - 1,),
+        disabled=index == 0,
+        shortcut="Left",
+        width="stretch",
+    )
+    middle.markdown(
+        f"<div style='text-align:center'>{index + 1} / {len(SLIDES)} - {SLIDES[index].title}</div>",
+        unsafe_allow_html=True,
+    )
+    right.button(
+        "Next",
+        key="slide_next",
+        icon=":material/arrow_forward:",
+        icon_position="right",
+        on_click=go_to,
+        args=(index + 1,),
+        disabled=index == len(SLIDES) - 1,
+        shortcut="Right",
+        width="stretch",
+    )
+    screen.selectbox(
+        "Screen",
+        list(SCREENS),
+        key=SCREEN_STATE,
+        label_visibility="collapsed",
+        help="Lay the slides out for this projector resolution (16:9)",
+    )
+    with exit_column:
+        maturity_ui.link_to("pages/home.py", "Leave", icon=":material/close:")
