@@ -19,4 +19,5 @@ st.query_params.update(
 )
 presentation.SLIDES[index].draw(footprint)
 presentation.navigation_bar(index)
+presentation.board_pack_menu(footprint)
 st.caption(layout.ATTRIBUTION)

@@ -13,16 +13,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from maturity import figures as maturity_figures
 from maturity import repository
+from maturity.models import AssessmentPublic
 from maturity.scoring import AssessmentResult
-from phm_core import geography, segmentation
+from phm_core import board_pack, geography, segmentation
 from phm_core.figures import age_structure_figure, deprivation_profile_figure, life_expectancy_gap_figure
 from phm_core.narrative import format_people
-from ui import data, profiles, synthetic
+from phm_core.settings import data_dir
+from phm_core.synth.io import population_folder, read_metadata
+from ui import data, layout, profiles, synthetic
 from ui import maturity as maturity_ui
 
 SLIDE_STATE = "presentation_slide"
@@ -120,10 +124,10 @@ def risk(footprint: geography.Footprint) -> dict:
     )
 
 
-def latest_maturity(footprint: geography.Footprint) -> tuple[str, str, AssessmentResult] | None:
+def latest_maturity(footprint: geography.Footprint) -> tuple[str, AssessmentPublic, AssessmentResult] | None:
     """The newest assessment of the footprint's ICB (by name), else the newest with answers; None without any.
 
-    Read per call from the database (never cached globally): (organisation, assessment title, result).
+    Read per call from the database (never cached globally): (organisation name, assessment, result).
     """
     icb_name = geography.footprint_name(data.lsoa_table(), geography.Footprint(footprint.icb_code))
     with maturity_ui.session() as s:
@@ -133,8 +137,124 @@ def latest_maturity(footprint: geography.Footprint) -> tuple[str, str, Assessmen
         for assessment in preferred + assessments:
             result = repository.assessment_results(s, assessment.id)
             if any(c.n for c in result.components):
-                return organisations[assessment.organisation_id].name, assessment.title, result
+                return organisations[assessment.organisation_id].name, assessment, result
     return None
+
+
+def board_pack_content(footprint: geography.Footprint) -> board_pack.BoardPackContent:
+    """The pack's content from the pages' caches; the risk tiers only when the synthetic population is stored."""
+    content, unequal = home(footprint), inequality(footprint)
+    lsoas = geography.lsoas_in(data.lsoa_table(), footprint)
+    risk_content = None
+    if population_stored(footprint.icb_code):
+        risk_content = risk(footprint)
+    maturity = None
+    latest = latest_maturity(footprint)
+    if latest is not None:
+        organisation, assessment, result = latest
+        maturity = board_pack.MaturitySummary(
+            organisation=organisation,
+            title=assessment.title,
+            assessment_date=f"{assessment.assessment_date:%d %B %Y}",
+            n_respondents=result.n_respondents,
+            overall=(
+                result.overall.current,
+                result.overall.current_label,
+                result.overall.target,
+                result.overall.target_label,
+            ),
+            capabilities=pd.DataFrame(
+                [
+                    {
+                        "capability": c.label,
+                        "current": c.current,
+                        "current_label": c.current_label,
+                        "target": c.target,
+                        "target_label": c.target_label,
+                        "gap": c.gap,
+                    }
+                    for c in result.capabilities
+                ]
+            ),
+            components=pd.DataFrame(
+                [
+                    {
+                        "component": c.label,
+                        "capability": c.capability_id,
+                        "current": c.current,
+                        "target": c.target,
+                        "gap": c.gap,
+                        "agreement": c.agreement.value,
+                        "n": c.n,
+                    }
+                    for c in result.components
+                ]
+            ),
+        )
+    level = geography.LEVEL_LABELS.get(footprint.level, footprint.level)
+    return board_pack.BoardPackContent(
+        name=content["name"],
+        footprint_label=f"Footprint: {content['name']} ({level})",
+        people=content["people"],
+        lsoa_count=content["lsoa_count"],
+        narrative=list(content["narrative"]),
+        age_structure=content["age_structure"],
+        deprivation_profile=content["deprivation_profile"],
+        map_lsoas=lsoas[["lsoa21_code", "imd_decile"]],
+        map_boundaries=data.boundaries("lsoa"),
+        gaps=unequal["gaps"],
+        fifths=unequal["fifths"],
+        inequality_sentences=[unequal["place_sentence"], *unequal["gap_sentences"]],
+        risk=risk_content["risk"] if risk_content else None,
+        risk_headline=segmentation.risk_headline(risk_content["risk"]) if risk_content else None,
+        risk_people=risk_content["people"] if risk_content else None,
+        maturity=maturity,
+    )
+
+
+def population_stored(icb_code: str) -> bool:
+    """Whether the ICB's synthetic population is already generated (the board pack never generates it)."""
+    folder = population_folder(
+        icb_code, seed=synthetic.DEFAULT_SEED, fraction=synthetic.sample_fraction(), base=data_dir()
+    )
+    metadata = read_metadata(folder)
+    return metadata is not None and metadata.get("generator_version") == synthetic.GENERATOR_VERSION
+
+
+def board_pack_buttons(footprint: geography.Footprint) -> None:
+    """Download the board pack as PDF or HTML, made when the button is pressed (never on every rerun)."""
+    stem = f"phm_navigator_board_pack_{footprint.icb_code}"
+
+    def pdf() -> bytes:
+        return board_pack.board_pack_pdf(board_pack_content(footprint), attribution=layout.ATTRIBUTION)
+
+    def page() -> str:
+        return board_pack.board_pack_html(board_pack_content(footprint), attribution=layout.ATTRIBUTION)
+
+    st.download_button(
+        "Board pack (PDF)",
+        pdf,
+        file_name=f"{stem}.pdf",
+        mime="application/pdf",
+        key="board_pack_pdf",
+        on_click="ignore",
+        icon=":material/picture_as_pdf:",
+        width="stretch",
+    )
+    st.download_button(
+        "Board pack (HTML)",
+        page,
+        file_name=f"{stem}.html",
+        mime="text/html",
+        key="board_pack_html",
+        on_click="ignore",
+        icon=":material/download:",
+        width="stretch",
+    )
+    if not population_stored(footprint.icb_code):
+        st.caption(
+            "Open the 'Who is at risk' slide first to include the risk tiers (it builds the synthetic population once)."
+        )
 
 
 # --- slides ----------------------------------------------------------------------------------------------------
@@ -253,7 +373,7 @@ def maturity_slide(footprint: geography.Footprint) -> None:
     if latest is None:
         st.info("No maturity self-assessment has been answered yet. Run one from Maturity > Assessments.")
         return
-    organisation, title, result = latest
+    organisation, assessment, result = latest
     columns = st.columns(len(result.capabilities) + 1)
     columns[0].metric(
         "Overall",
@@ -274,7 +394,8 @@ def maturity_slide(footprint: geography.Footprint) -> None:
     radar.update_polars(angularaxis_tickfont_size=round(16 * screen_scale()))
     chart(radar, "slide_radar")
     st.caption(
-        f"{organisation}: {title}, {result.n_respondents} respondents. Median current stage against median "
+        f"{organisation}: {assessment.title} ({assessment.assessment_date:%d %b %Y}), "
+        f"{result.n_respondents} respondents. Median current stage against median "
         "target, scored 1 (Emerging) to 4 (Thriving)."
     )
 
@@ -346,3 +467,9 @@ def navigation_bar(index: int) -> None:
     )
     with exit_column:
         maturity_ui.link_to("pages/home.py", "Leave", icon=":material/close:")
+
+
+def board_pack_menu(footprint: geography.Footprint) -> None:
+    """A small menu under the slides with the board pack downloads."""
+    with st.popover("Board pack", icon=":material/description:"):
+        board_pack_buttons(footprint)

@@ -96,3 +96,10 @@ def test_the_risk_slide_is_labelled_synthetic(open_page, monkeypatch) -> None:
     assert "SYNTHETIC DATA" in at.warning[0].value
     (pyramid,) = charts(at)
     assert pyramid["data"][0]["type"] == "funnel"
+
+
+def test_the_board_pack_can_be_downloaded_from_any_slide(open_page) -> None:
+    at = open_page(PAGE, icb="E54000023", slide="3")
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert labels == ["Board pack (PDF)", "Board pack (HTML)"]
+    assert any("Open the 'Who is at risk' slide first" in c.value for c in at.caption)

@@ -1,0 +1,160 @@
+"""Board pack: the PDF opens and has the expected pages, images, confidence limits, sources and the synthetic-data
+caveat; the HTML is self-contained and escaped; sections without data say so."""
+
+from __future__ import annotations
+
+import io
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from phm_core import board_pack
+
+pytestmark = pytest.mark.unit
+
+pytest.importorskip("fpdf", reason="the board pack needs fpdf2 (pip install fpdf2)")
+pytest.importorskip("matplotlib", reason="the board pack draws its charts with matplotlib")
+ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
+
+
+def content(
+    *, with_risk: bool = True, with_maturity: bool = True, name: str = "North ICB"
+) -> board_pack.BoardPackContent:
+    bands = ["0-15", "16-24", "25-34", "35-49", "50-64", "65+"]
+    structure = pd.DataFrame(
+        {
+            "band": bands,
+            "share": [0.17, 0.1, 0.12, 0.18, 0.2, 0.23],
+            "england_share": [0.19, 0.11, 0.14, 0.19, 0.19, 0.18],
+        }
+    )
+    structure["people"] = (structure["share"] * 1000).astype(int)
+    profile = pd.DataFrame(
+        {"decile": range(1, 11), "share": [0.1] * 10, "england_share": [0.1] * 10, "people": [100] * 10}
+    )
+    codes = [f"E0100000{i}" for i in range(4)]
+    lsoas = pd.DataFrame({"lsoa21_code": codes, "imd_decile": [1, 4, 7, 10]})
+    shapes = gpd.GeoDataFrame(
+        {"lsoa21_code": codes}, geometry=[box(i * 0.1, 52, i * 0.1 + 0.1, 52.1) for i in range(4)], crs="EPSG:4326"
+    )
+    fifths = {
+        sex: pd.DataFrame(
+            {
+                "fifth": range(1, 6),
+                "life_expectancy": np.linspace(base, base + 4, 5),
+                "se": [0.3] * 5,
+                "practices": [10] * 5,
+                "list_size": [50_000] * 5,
+            }
+        )
+        for sex, base in (("Female", 81.0), ("Male", 77.0))
+    }
+    gaps = {
+        "Female": {"sii": 3.6, "lower": 2.8, "upper": 4.5, "significant": True},
+        "Male": {"sii": 4.5, "lower": 3.4, "upper": 5.6, "significant": True},
+    }
+    risk = pd.DataFrame(
+        {
+            "risk_tier": ["high", "rising", "low"],
+            "label": ["High", "Rising", "Low"],
+            "people": [50, 150, 800],
+            "share_of_cost": [0.38, 0.24, 0.38],
+        }
+    )
+    maturity = board_pack.MaturitySummary(
+        organisation=name,
+        title="Spring round",
+        assessment_date="1 March 2026",
+        n_respondents=2,
+        overall=(2.25, "Developing", 3.5, "Maturing"),
+        capabilities=pd.DataFrame(
+            [
+                {
+                    "capability": "Infrastructure",
+                    "current": 2.5,
+                    "current_label": "Developing",
+                    "target": 3.5,
+                    "target_label": "Maturing",
+                    "gap": 1.0,
+                }
+            ]
+        ),
+        components=pd.DataFrame(
+            [
+                {
+                    "component": "Analyses",
+                    "capability": "intelligence",
+                    "current": 2.0,
+                    "target": 3.0,
+                    "gap": 1.0,
+                    "agreement": "consensus",
+                    "n": 2,
+                }
+            ]
+        ),
+    )
+    return board_pack.BoardPackContent(
+        name=name,
+        footprint_label=f"Footprint: {name} (Whole system (ICB))",
+        people=1000,
+        lsoa_count=4,
+        narrative=[
+            "1,000 people live in North ICB.",
+            "23% are aged 65 or over.",
+            "1 in 5 live in the most deprived fifth.",
+        ],
+        age_structure=structure,
+        deprivation_profile=profile,
+        map_lsoas=lsoas,
+        map_boundaries=shapes,
+        gaps=gaps,
+        fifths=fifths,
+        inequality_sentences=["Women in the least deprived practices live 3.6 years longer (95% CI 2.8 to 4.5)."],
+        risk=risk if with_risk else None,
+        risk_headline="The **high-risk 5%** account for **38%** of cost." if with_risk else None,
+        risk_people=1000 if with_risk else None,
+        maturity=maturity if with_maturity else None,
+    )
+
+
+def test_the_pdf_opens_with_seven_pages_in_order_with_images_limits_sources_and_caveat() -> None:
+    pypdf = pytest.importorskip("pypdf", reason="reading the PDF back needs pypdf")
+    reader = pypdf.PdfReader(io.BytesIO(board_pack.board_pack_pdf(content(), attribution=ATTRIBUTION)))
+    texts = [page.extract_text() for page in reader.pages]
+    assert len(texts) == 7
+    assert "North ICB" in texts[0] and "Population health board pack" in texts[0] and "SYNTHETIC DATA" in texts[0]
+    for page, title in zip(texts[1:], board_pack.SECTION_TITLES, strict=True):
+        assert page.lstrip().startswith(title.split()[0]), (title, page[:80])
+    assert "3.6 years" in texts[3] and "95% CI 2.8 to 4.5" in texts[3]  # the gap with its confidence limits
+    assert "SYNTHETIC DATA" in texts[4] and "50 people" in texts[4]
+    assert "Developing" in texts[5] and "indicative only" in texts[5]
+    assert "Open Government Licence" in texts[6] and "IMD 2025" in texts[6]
+    images = [len(page.images) for page in reader.pages]
+    assert images == [0, 1, 2, 1, 1, 1, 0]  # age; map and profile; gap; pyramid; maturity
+    assert reader.metadata.title == "North ICB: population health board pack"
+
+
+def test_sections_without_data_say_so_and_keep_the_page_count() -> None:
+    pypdf = pytest.importorskip("pypdf", reason="reading the PDF back needs pypdf")
+    pdf = board_pack.board_pack_pdf(content(with_risk=False, with_maturity=False), attribution=ATTRIBUTION)
+    texts = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+    assert len(texts) == 7
+    assert "has not been generated yet" in texts[4] and "SYNTHETIC DATA" in texts[4]
+    assert "No maturity self-assessment has been answered yet" in texts[5]
+
+
+def test_the_html_is_self_contained_and_escaped() -> None:
+    page = board_pack.board_pack_html(content(name="North <ICB> & Co"), attribution=ATTRIBUTION)
+    assert page.startswith("<!DOCTYPE html>")
+    assert page.count('src="data:image/png;base64,') == 6
+    assert "North &lt;ICB&gt; &amp; Co" in page and "<ICB>" not in page
+    assert "95% CI 2.8 to 4.5" in page and "SYNTHETIC DATA" in page and "Open Government Licence" in page
+    assert "http://" not in page and "https://" not in page  # nothing loaded from elsewhere
+
+
+def test_charts_are_png_images() -> None:
+    data = board_pack.life_expectancy_gap_png(content().fifths, content().gaps)
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 5_000
