@@ -6,6 +6,8 @@ ui.layout.ensure_router).
 
 import streamlit as st
 
+from ui.access import login_gate
+
 st.set_page_config(page_title="PHM Navigator", page_icon="assets/icon.svg", layout="wide")
 st.logo("assets/logo.svg", size="large", icon_image="assets/icon.svg")
 
@@ -68,4 +70,5 @@ navigation = st.navigation(
         ],
     }
 )
+login_gate(navigation.url_path)  # only when login is configured; roles are checked again before each action
 navigation.run()
