@@ -37,6 +37,7 @@ navigation = st.navigation(
         "Cohorts and risk": [
             st.Page("pages/risk.py", title="Risk stratification", icon=":material/monitor_heart:", url_path="risk"),
             st.Page("pages/cohorts.py", title="Cohort builder", icon=":material/filter_alt:", url_path="cohorts"),
+            st.Page("pages/scenarios.py", title="Scenarios", icon=":material/query_stats:", url_path="scenarios"),
         ],
         "Maturity": [
             st.Page(

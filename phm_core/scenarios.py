@@ -1,0 +1,633 @@
+"""Impactability and scenarios: what would change if an intervention reached a cohort, with uncertainty.
+
+An :class:`Intervention` has a default eligible cohort (phm_core.cohorts.CohortCriteria), a **reach** (the share of
+eligible people it reaches: identified, contacted, in service hours), an **uptake** (the share of those reached who
+take part) and an **effect** on each kind of activity (the relative reduction among participants), each an
+:class:`Assumption` with a most likely value, a plausible range and its source. Some interventions add activity in
+other settings (a pharmacist's review, community team contacts, a response visit instead of a conveyance): that is
+the **shift of activity between settings**.
+
+The forecast (:func:`simulate`) is a Monte Carlo over the assumptions: each draw takes reach, uptake, effects and
+cost from PERT distributions over their ranges, the number of participants from a binomial, and the cohort's
+activity in a year from a Poisson around its activity in the last 12 months; it reports the median and a 95%
+interval of people reached, admissions, bed days, A&E attendances and ambulance conveyances avoided, the activity
+added elsewhere, and the costs: of the activity avoided, of the activity added (both at national unit costs), the
+intervention's other costs (per participant), and the net saving (avoided minus added minus other costs).
+:func:`expected_impact` is the same arithmetic at the most likely values, without chance.
+
+The baseline is the cohort's last 12 months: a cohort picked for recent admissions would have fewer next year even
+without an intervention (regression to the mean), which the forecast does not remove (see phm_core.evaluation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from phm_core.cohorts import CohortCriteria
+from phm_core.palettes import NHS_BLUE, NHS_MID_GREY, NHS_PALE_GREY, NHS_WARM_YELLOW
+from phm_core.risk import style_figure
+from phm_core.stats import suppress
+from phm_core.synth.parameters import UNIT_COSTS
+from phm_core.synth.schema import activity_column
+
+#: Kinds of hospital and ambulance activity an intervention can reduce (person table columns, year 1 and 2).
+REDUCIBLE: dict[str, str] = {
+    "emergency_admissions": "Emergency admissions",
+    "bed_days": "Emergency bed days",
+    "ae_attendances": "A&E attendances",
+    "ambulance_conveyances": "Ambulance conveyances",
+}
+#: Every setting whose activity can change, in the order the shift is shown.
+SETTINGS: dict[str, str] = {
+    **REDUCIBLE,
+    "gp_contacts": "GP practice contacts",
+    "community_contacts": "Community and neighbourhood team contacts",
+}
+HOSPITAL_SETTINGS = tuple(REDUCIBLE)
+#: Unit costs in pounds (the synthetic population's national unit costs; a community contact is an assumption).
+COMMUNITY_CONTACT_COST = 60.0
+SETTING_COSTS: dict[str, float] = {
+    "emergency_admissions": UNIT_COSTS["emergency_admission"],
+    "bed_days": UNIT_COSTS["bed_day"],
+    "ae_attendances": UNIT_COSTS["ae_attendances"],
+    "ambulance_conveyances": UNIT_COSTS["ambulance_conveyances"],
+    "gp_contacts": UNIT_COSTS["gp_contacts"],
+    "community_contacts": COMMUNITY_CONTACT_COST,
+}
+DEFAULT_DRAWS = 2_000
+INTERVAL = (2.5, 97.5)
+MAX_SCENARIOS = 3
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """An uncertain quantity: most likely ``value`` within ``low``..``high`` (a PERT distribution), its source, and
+    whether it is a judgement (``assumed``) rather than a published figure."""
+
+    value: float
+    low: float
+    high: float
+    source: str
+    assumed: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.low <= self.value <= self.high:
+            raise ValueError(f"an assumption needs low <= value <= high, not {self.low}, {self.value}, {self.high}")
+
+    def with_value(self, value: float, *, lower: float = -np.inf, upper: float = np.inf) -> Assumption:
+        """The same assumption with a new most likely value and its range scaled with it (the same relative
+        uncertainty; moved instead when the old value was 0), kept within ``lower``..``upper``; marked as changed."""
+        if self.value != 0:
+            factor = value / self.value
+            low, high = sorted((self.low * factor, self.high * factor))
+        else:
+            low, high = self.low + value, self.high + value
+        low, high = max(lower, min(low, value)), min(upper, max(high, value))
+        return replace(
+            self,
+            value=value,
+            low=low,
+            high=high,
+            source=f"Changed by the user (default {self.value:g}: {self.source})",
+            assumed=True,
+        )
+
+
+def pert(assumption: Assumption, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Draws from the PERT distribution of an assumption (a scaled beta with its mode at the most likely value)."""
+    low, mode, high = assumption.low, assumption.value, assumption.high
+    if high - low <= 1e-12:
+        return np.full(size, mode, dtype=np.float64)
+    alpha = 1 + 4 * (mode - low) / (high - low)
+    beta = 1 + 4 * (high - mode) / (high - low)
+    return low + (high - low) * rng.beta(alpha, beta, size=size)
+
+
+@dataclass(frozen=True)
+class Intervention:
+    """An intervention: who is eligible by default, reach, uptake, effects, the activity it adds and its cost."""
+
+    key: str
+    label: str
+    description: str
+    cohort: CohortCriteria
+    cohort_text: str
+    reach: Assumption
+    uptake: Assumption
+    effects: Mapping[str, Assumption]
+    cost_per_participant: Assumption
+    added_per_participant: Mapping[str, float] = field(default_factory=dict)
+    added_per_avoided_conveyance: Mapping[str, float] = field(default_factory=dict)
+    added_note: str = ""
+
+    def __post_init__(self) -> None:
+        unknown = set(self.effects) - set(REDUCIBLE)
+        unknown |= set(self.added_per_participant) - set(SETTINGS)
+        unknown |= set(self.added_per_avoided_conveyance) - set(SETTINGS)
+        if unknown:
+            raise ValueError(f"{self.key}: unknown activity {', '.join(sorted(unknown))}")
+        for name, share in (("reach", self.reach), ("uptake", self.uptake)):
+            if not 0 <= share.low <= share.high <= 1:
+                raise ValueError(f"{self.key}: {name} must lie between 0 and 1")
+        for kind, effect in self.effects.items():
+            if not -1 <= effect.low <= effect.high <= 1:
+                raise ValueError(f"{self.key}: the effect on {kind} must lie between -1 and 1")
+
+
+def _a(value: float, low: float, high: float, source: str, *, assumed: bool = True) -> Assumption:
+    return Assumption(value, low, high, source, assumed)
+
+
+_REACH_NOTE = (
+    "Judgement: share of eligible people a service identifies and contacts in a year (local data should replace it)."
+)
+_UPTAKE_NOTE = (
+    "Judgement: share of people offered who take part; programmes for older people often see half to four fifths."
+)
+_COST_NOTE = (
+    "Judgement: cost per participant beyond the contacts the intervention adds (which are costed at unit costs): "
+    "coordination, preparation, materials, at PSSRU Unit Costs of Health and Social Care 2022 rates (approximate). "
+    "Replace with the local service's cost."
+)
+
+INTERVENTIONS: dict[str, Intervention] = {
+    intervention.key: intervention
+    for intervention in (
+        Intervention(
+            key="medication_review",
+            label="Medication review for polypharmacy",
+            description="Structured medication reviews by practice pharmacists for older people on many medicines.",
+            cohort=CohortCriteria(age_min=65, medicines_min=10),
+            cohort_text="aged 65+ on 10 or more regular medicines",
+            reach=_a(0.7, 0.5, 0.9, _REACH_NOTE),
+            uptake=_a(0.8, 0.6, 0.9, _UPTAKE_NOTE),
+            effects={
+                "emergency_admissions": _a(
+                    0.05,
+                    0.0,
+                    0.12,
+                    "Cochrane review of interventions for appropriate polypharmacy in older people (Rankin et al., "
+                    "2018): effect on admissions uncertain, small at best; the Hertfordshire and West Essex frailty "
+                    "programme reported 12.6% less polypharmacy (a change in prescribing, not admissions). Default 5%, "
+                    "range from no effect.",
+                    assumed=False,
+                ),
+            },
+            cost_per_participant=_a(40, 20, 80, _COST_NOTE),
+            added_per_participant={"gp_contacts": 1.0},
+            added_note="one review appointment per participant (GP practice contact)",
+        ),
+        Intervention(
+            key="falls_risk_management",
+            label="Falls risk management",
+            description="Multifactorial falls risk assessment and strength and balance exercise after a fall.",
+            cohort=CohortCriteria(age_min=65, falls_min=1),
+            cohort_text="aged 65+ who fell in the last year",
+            reach=_a(0.6, 0.4, 0.8, _REACH_NOTE),
+            uptake=_a(0.6, 0.4, 0.75, _UPTAKE_NOTE),
+            effects={
+                "emergency_admissions": _a(
+                    0.06,
+                    0.0,
+                    0.12,
+                    "Exercise cuts the rate of falls in older people by about a quarter (Sherrington et al., Cochrane "
+                    "2019); multifactorial interventions reduce falls but probably change fall-related admissions "
+                    "little (Hopewell et al., Cochrane 2018). Falls are a minority of this cohort's admissions, so the "
+                    "default effect on all admissions is small.",
+                    assumed=False,
+                ),
+                "ambulance_conveyances": _a(
+                    0.10, 0.0, 0.2, "Assumption: fewer falls mean fewer conveyances (a quarter fewer falls, in part)."
+                ),
+            },
+            cost_per_participant=_a(50, 20, 100, _COST_NOTE),
+            added_per_participant={"community_contacts": 8.0},
+            added_note="eight community therapy contacts per participant (assessment and classes)",
+        ),
+        Intervention(
+            key="advance_care_planning",
+            label="Advance care planning",
+            description="Conversations and a shared plan about future care with people near the end of life.",
+            cohort=CohortCriteria(segments=("end_of_life", "frailty_dementia")),
+            cohort_text="in the end of life or frailty and dementia segments",
+            reach=_a(0.7, 0.5, 0.9, _REACH_NOTE),
+            uptake=_a(0.7, 0.5, 0.85, _UPTAKE_NOTE),
+            effects={
+                "emergency_admissions": _a(
+                    0.10,
+                    0.03,
+                    0.20,
+                    "Systematic review (Brinkman-Stoppelenburg et al., Palliative Medicine 2014): advance care "
+                    "planning often prevents hospitalisation and increases hospice and palliative care use; most "
+                    "studies observational. The Hertfordshire and West Essex programme doubled the people identified "
+                    "for palliative care. Default 10%.",
+                    assumed=False,
+                ),
+                "bed_days": _a(0.15, 0.05, 0.25, "Assumption: fewer and shorter admissions near the end of life."),
+            },
+            cost_per_participant=_a(40, 20, 80, _COST_NOTE),
+            added_per_participant={"gp_contacts": 2.0},
+            added_note="two GP practice contacts per participant for the conversations",
+        ),
+        Intervention(
+            key="proactive_neighbourhood_care",
+            label="Proactive neighbourhood team care",
+            description="Case management by a multidisciplinary neighbourhood team for frail older people.",
+            cohort=CohortCriteria(age_min=65, frailty=("moderate", "severe")),
+            cohort_text="aged 65+ with moderate or severe frailty",
+            reach=_a(0.6, 0.4, 0.8, _REACH_NOTE),
+            uptake=_a(0.7, 0.5, 0.85, _UPTAKE_NOTE),
+            effects={
+                "emergency_admissions": _a(
+                    0.08,
+                    0.0,
+                    0.18,
+                    "Meta-analysis of case management for at-risk patients in primary care (Stokes et al., PLoS One "
+                    "2015): no significant reduction in secondary care use overall, possibly more with "
+                    "multidisciplinary teams. In this synthetic population a pilot prevented 15% (see Evaluation). "
+                    "Default 8%, range from no effect.",
+                    assumed=False,
+                ),
+                "ambulance_conveyances": _a(0.08, 0.0, 0.18, "Assumption: as for admissions."),
+            },
+            cost_per_participant=_a(240, 150, 400, _COST_NOTE),
+            added_per_participant={"community_contacts": 6.0},
+            added_note="six neighbourhood team contacts per participant",
+        ),
+        Intervention(
+            key="urgent_community_falls_response",
+            label="Urgent community falls response",
+            description="A two-hour community response that lifts and assesses people who fell, at home, instead of a "
+            "conveyance to A&E.",
+            cohort=CohortCriteria(age_min=65, falls_min=1),
+            cohort_text="aged 65+ who fell in the last year",
+            reach=_a(
+                0.5,
+                0.3,
+                0.7,
+                "Assumption: share of this cohort's 999 calls for falls that happen in service hours and are "
+                "suitable (no serious injury).",
+            ),
+            uptake=_a(0.9, 0.8, 1.0, "Assumption: nearly everyone attended accepts care at home."),
+            effects={
+                "ambulance_conveyances": _a(
+                    0.30,
+                    0.15,
+                    0.45,
+                    "Assumption informed by NHS England's two-hour urgent community response guidance (2022): many "
+                    "falls in older people involve no serious injury and can be managed at home. Default: 30% of the "
+                    "cohort's conveyances avoided.",
+                ),
+                "ae_attendances": _a(0.20, 0.10, 0.35, "Assumption: conveyances avoided are A&E attendances avoided."),
+                "emergency_admissions": _a(0.05, 0.0, 0.10, "Assumption: a few admissions after a fall avoided."),
+            },
+            cost_per_participant=_a(40, 20, 80, _COST_NOTE + " (service capacity spread over the cohort)"),
+            added_per_avoided_conveyance={"community_contacts": 1.5},
+            added_note="one and a half community response contacts for each conveyance avoided",
+        ),
+        Intervention(
+            key="ambulance_to_community_transfer",
+            label="Ambulance-to-community transfer (999 calls passed to community response)",
+            description="The ambulance service passes suitable 999 calls for frail older people to the community "
+            "response team ('call before convey').",
+            cohort=CohortCriteria(age_min=65, frailty=("mild", "moderate", "severe")),
+            cohort_text="aged 65+ with frailty (mild, moderate or severe)",
+            reach=_a(
+                0.15,
+                0.08,
+                0.25,
+                "Assumption: share of this cohort's 999 calls that are suitable and passed. The Hertfordshire and "
+                "West Essex programme passed 40% more calls to community response (a relative increase).",
+            ),
+            uptake=_a(1.0, 0.9, 1.0, "Assumption: calls passed are answered by the community team."),
+            effects={
+                "ambulance_conveyances": _a(
+                    0.5, 0.3, 0.7, "Assumption: about half of the calls passed avoid a conveyance."
+                ),
+                "ae_attendances": _a(0.3, 0.15, 0.5, "Assumption: most avoided conveyances avoid an A&E attendance."),
+                "emergency_admissions": _a(0.1, 0.0, 0.2, "Assumption: some admissions avoided."),
+            },
+            cost_per_participant=_a(30, 15, 60, _COST_NOTE + " (per eligible person, service capacity)"),
+            added_per_avoided_conveyance={"community_contacts": 1.0},
+            added_note="one community response visit for each conveyance avoided",
+        ),
+        Intervention(
+            key="early_ed_review",
+            label="Early review in the emergency department",
+            description="Comprehensive geriatric assessment by a frailty team at the front door of the emergency "
+            "department.",
+            cohort=CohortCriteria(age_min=65, frailty=("moderate", "severe")),
+            cohort_text="aged 65+ with moderate or severe frailty",
+            reach=_a(0.6, 0.4, 0.8, "Assumption: share of the cohort's A&E attendances seen by the frailty team."),
+            uptake=_a(1.0, 0.9, 1.0, "Assumption: nearly everyone seen is assessed."),
+            effects={
+                "emergency_admissions": _a(
+                    0.12,
+                    0.05,
+                    0.20,
+                    "Comprehensive geriatric assessment makes older people in hospital more likely to be alive and in "
+                    "their own homes months later (Ellis et al., Cochrane 2017); British Geriatrics Society Silver "
+                    "Book II (2021) on frailty at the front door. Default 12% of admissions avoided is an assumption.",
+                ),
+                "bed_days": _a(0.15, 0.05, 0.25, "Assumption: fewer admissions and shorter stays."),
+            },
+            cost_per_participant=_a(50, 30, 90, _COST_NOTE + " (per eligible person, team capacity)"),
+            added_per_participant={"community_contacts": 0.5},
+            added_note="half a community follow-up contact per participant",
+        ),
+        Intervention(
+            key="childhood_asthma",
+            label="Childhood asthma in deprived, polluted places",
+            description="Asthma review and a personalised action plan, inhaler technique, smoking cessation support "
+            "for the household and advice on air pollution, for children with asthma in deprived areas with poor air.",
+            cohort=CohortCriteria(
+                age_max=15, conditions=("asthma",), imd_quintiles=(1, 2), air_quality_worst_share=0.4
+            ),
+            cohort_text="children (0-15) with asthma in the two most deprived fifths, in the ICB's most polluted 40%",
+            reach=_a(0.8, 0.6, 0.95, _REACH_NOTE),
+            uptake=_a(0.7, 0.5, 0.85, _UPTAKE_NOTE),
+            effects={
+                "emergency_admissions": _a(
+                    0.21,
+                    0.08,
+                    0.31,
+                    "Cochrane review of asthma education for children who attended emergency care (Boyd et al., 2009): "
+                    "risk ratio 0.79 (95% CI 0.69 to 0.92) for admissions. Default 21%, range from the interval "
+                    "widened for a less selected cohort.",
+                    assumed=False,
+                ),
+                "ae_attendances": _a(
+                    0.27,
+                    0.10,
+                    0.35,
+                    "Same review: risk ratio 0.73 (0.65 to 0.81) for emergency department visits.",
+                    assumed=False,
+                ),
+            },
+            cost_per_participant=_a(70, 40, 120, _COST_NOTE),
+            added_per_participant={"gp_contacts": 2.0},
+            added_note="two practice contacts per participant (review and follow-up)",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """An intervention applied to a cohort, with the user's reach, uptake, effects and cost (or the defaults)."""
+
+    name: str
+    intervention: Intervention
+    eligible: int
+    baseline: Mapping[str, float]
+
+    def __post_init__(self) -> None:
+        if self.eligible < 0:
+            raise ValueError("eligible cannot be negative")
+        missing = set(REDUCIBLE) - set(self.baseline)
+        if missing:
+            raise ValueError(f"the baseline lacks {', '.join(sorted(missing))}")
+
+
+def cohort_baseline(people: pd.DataFrame, mask: np.ndarray, *, year: str = "y1") -> dict[str, float]:
+    """The cohort's activity in a year (totals of each reducible kind): the scenario's baseline."""
+    mask = np.asarray(mask, dtype=bool)
+    return {
+        kind: float(people[activity_column(kind, year)].to_numpy(dtype=np.float64)[mask].sum()) for kind in REDUCIBLE
+    }
+
+
+def _added(
+    intervention: Intervention, participants: np.ndarray, avoided_conveyances: np.ndarray
+) -> dict[str, np.ndarray]:
+    added = {setting: np.zeros_like(participants, dtype=np.float64) for setting in SETTINGS}
+    for setting, per in intervention.added_per_participant.items():
+        added[setting] = added[setting] + per * participants
+    for setting, per in intervention.added_per_avoided_conveyance.items():
+        added[setting] = added[setting] + per * avoided_conveyances
+    return added
+
+
+def _outcomes(
+    intervention: Intervention,
+    participants: np.ndarray,
+    share: np.ndarray,
+    activity: Mapping[str, np.ndarray],
+    effects: Mapping[str, np.ndarray],
+    cost_each: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Activity avoided (by kind), added elsewhere, and costs, for arrays of draws (or single values)."""
+    avoided = {kind: activity[kind] * share * effects.get(kind, 0.0) for kind in REDUCIBLE}
+    if "bed_days" not in intervention.effects and "emergency_admissions" in intervention.effects:
+        avoided["bed_days"] = activity["bed_days"] * share * effects["emergency_admissions"]  # stays of those avoided
+    added = _added(intervention, participants, avoided["ambulance_conveyances"])
+    change = {setting: added[setting] - avoided.get(setting, 0.0) for setting in SETTINGS}
+    cost_avoided = sum(avoided[kind] * SETTING_COSTS[kind] for kind in REDUCIBLE)
+    cost_added = sum(added[setting] * SETTING_COSTS[setting] for setting in SETTINGS)
+    intervention_cost = participants * cost_each
+    out = {"people_reached": participants}
+    out |= {f"{kind}_avoided": avoided[kind] for kind in REDUCIBLE}
+    out |= {f"{setting}_change": change[setting] for setting in SETTINGS}
+    out |= {
+        "cost_avoided": cost_avoided,
+        "cost_added_elsewhere": cost_added,
+        "intervention_cost": intervention_cost,
+        "net_saving": cost_avoided - cost_added - intervention_cost,
+    }
+    return out
+
+
+def expected_impact(scenario: Scenario) -> dict[str, float]:
+    """The forecast at the most likely values, without chance: participants = eligible x reach x uptake, and each
+    kind of activity avoided = baseline x (participants / eligible) x effect."""
+    i = scenario.intervention
+    participants = np.float64(scenario.eligible * i.reach.value * i.uptake.value)
+    share = participants / scenario.eligible if scenario.eligible else np.float64(0.0)
+    activity = {kind: np.float64(scenario.baseline[kind]) for kind in REDUCIBLE}
+    effects = {kind: np.float64(a.value) for kind, a in i.effects.items()}
+    outcomes = _outcomes(i, participants, share, activity, effects, np.float64(i.cost_per_participant.value))
+    return {key: float(value) for key, value in outcomes.items()}
+
+
+def simulate(scenario: Scenario, *, rng: np.random.Generator, draws: int = DEFAULT_DRAWS) -> pd.DataFrame:
+    """Monte Carlo draws of the scenario's outcomes: one row per draw, one column per outcome."""
+    if draws < 1:
+        raise ValueError("draws must be at least 1")
+    i = scenario.intervention
+    reach = pert(i.reach, draws, rng)
+    uptake = pert(i.uptake, draws, rng)
+    participants = rng.binomial(scenario.eligible, np.clip(reach * uptake, 0, 1)).astype(np.float64)
+    share = participants / scenario.eligible if scenario.eligible else np.zeros(draws)
+    activity = {
+        kind: rng.poisson(max(scenario.baseline[kind], 0.0), size=draws).astype(np.float64) for kind in REDUCIBLE
+    }
+    effects = {kind: pert(assumption, draws, rng) for kind, assumption in i.effects.items()}
+    cost_each = pert(i.cost_per_participant, draws, rng)
+    return pd.DataFrame(_outcomes(i, participants, share, activity, effects, cost_each))
+
+
+OUTCOME_LABELS: dict[str, str] = {
+    "people_reached": "People taking part",
+    **{f"{kind}_avoided": f"{label} avoided" for kind, label in REDUCIBLE.items()},
+    "cost_avoided": "Cost of hospital and ambulance activity avoided (GBP)",
+    "cost_added_elsewhere": "Cost of activity added in other settings (GBP)",
+    "intervention_cost": "Other cost of the intervention (GBP)",
+    "net_saving": "Net saving (GBP; negative = net cost)",
+}
+COUNT_OUTCOMES = ("people_reached", *(f"{kind}_avoided" for kind in REDUCIBLE))
+
+
+def summarise(draws: pd.DataFrame, *, interval: tuple[float, float] = INTERVAL) -> pd.DataFrame:
+    """Median and interval of each outcome (rows in OUTCOME_LABELS order, then the shift of each setting)."""
+    rows = []
+    keys = [*OUTCOME_LABELS, *(f"{s}_change" for s in SETTINGS)]
+    for key in keys:
+        values = draws[key].to_numpy(dtype=np.float64)
+        label = OUTCOME_LABELS.get(key) or f"Change in {SETTINGS[key.removesuffix('_change')].lower()}"
+        rows.append(
+            {
+                "outcome": key,
+                "label": label,
+                "median": float(np.median(values)),
+                "low": float(np.percentile(values, interval[0])),
+                "high": float(np.percentile(values, interval[1])),
+                "mean": float(values.mean()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def shift_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """The change in activity of each setting (median and interval; negative = less activity there)."""
+    rows = summary.loc[summary["outcome"].str.endswith("_change")].copy()
+    rows["setting"] = rows["outcome"].str.removesuffix("_change")
+    rows["label"] = rows["setting"].map(SETTINGS)
+    return rows[["setting", "label", "median", "low", "high"]].reset_index(drop=True)
+
+
+def suppress_small(summary: pd.DataFrame, *, eligible: int) -> pd.DataFrame:
+    """Hide every figure of a scenario whose eligible cohort is a small number (1 to 7 people could be identified);
+    other figures are modelled, not counts of people, and are shown rounded."""
+    check = suppress(pd.DataFrame({"eligible": [eligible]}), count_columns="eligible")
+    if bool(check.loc[0, "eligible_suppressed"]):
+        out = summary.copy()
+        out[["median", "low", "high", "mean"]] = np.nan
+        return out
+    return summary
+
+
+def comparison_table(results: Mapping[str, pd.DataFrame], eligible: Mapping[str, int]) -> pd.DataFrame:
+    """Up to three scenarios side by side: one row per outcome (people eligible first, then the outcomes in
+    ``summarise`` order), and the median, low and high of each scenario, rounded (suppressed cohorts blank)."""
+    if len(results) > MAX_SCENARIOS:
+        raise ValueError(f"compare at most {MAX_SCENARIOS} scenarios")
+    first = next(iter(results.values()), None)
+    if first is None:
+        return pd.DataFrame(columns=["outcome", "label"])
+    table = pd.concat(
+        [pd.DataFrame({"outcome": ["eligible"], "label": ["People eligible (cohort)"]}), first[["outcome", "label"]]],
+        ignore_index=True,
+    )
+    for name, summary in results.items():
+        shown = suppress_small(summary, eligible=eligible[name]).set_index("outcome")
+        count = eligible[name]
+        for measure in ("median", "low", "high"):
+            values = shown[measure].reindex(table["outcome"]).round().to_numpy(dtype=np.float64, na_value=np.nan).copy()
+            values[0] = np.nan if (0 < count <= 7 or measure != "median") else count
+            table[f"{name}: {measure}"] = pd.array(values, dtype="Float64")
+    return table
+
+
+def comparison_display(table: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    """The comparison for reading: one column per scenario, 'median (low to high)' in whole numbers."""
+
+    def cell(median: object, low: object, high: object) -> str:
+        if pd.isna(median):
+            return "suppressed"
+        if pd.isna(low) or pd.isna(high) or low == high == median:
+            return f"{median:,.0f}"
+        return f"{median:,.0f} ({low:,.0f} to {high:,.0f})"
+
+    out = pd.DataFrame({"Outcome in a year": table["label"]})
+    for name in names:
+        out[name] = [
+            cell(m, lo, hi)
+            for m, lo, hi in zip(table[f"{name}: median"], table[f"{name}: low"], table[f"{name}: high"], strict=True)
+        ]
+    return out
+
+
+# --- figures ------------------------------------------------------------------------------------------------------
+
+SCENARIO_COLOURS = (NHS_BLUE, NHS_WARM_YELLOW, NHS_MID_GREY)
+
+
+def comparison_figure(
+    results: Mapping[str, pd.DataFrame], *, outcomes: Sequence[str] = COUNT_OUTCOMES[1:]
+) -> go.Figure:
+    """Activity avoided by each scenario, with its 95% interval as error bars."""
+    traces = []
+    labels = [OUTCOME_LABELS[o].removesuffix(" avoided") for o in outcomes]
+    for (name, summary), colour in zip(results.items(), SCENARIO_COLOURS, strict=False):
+        rows = summary.set_index("outcome").reindex(list(outcomes))
+        traces.append(
+            go.Bar(
+                x=labels,
+                y=rows["median"].tolist(),
+                name=name,
+                marker_color=colour,
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": (rows["high"] - rows["median"]).clip(lower=0).tolist(),
+                    "arrayminus": (rows["median"] - rows["low"]).clip(lower=0).tolist(),
+                    "color": "#212B32",
+                    "thickness": 1,
+                },
+                hovertemplate="%{x}: %{y:,.0f} avoided (median)<extra>" + name + "</extra>",
+            )
+        )
+    figure = go.Figure(traces)
+    figure.update_layout(
+        barmode="group",
+        yaxis={"title": "Avoided in a year (median, 95% interval)", "gridcolor": NHS_PALE_GREY, "rangemode": "tozero"},
+        xaxis={"type": "category"},
+    )
+    return style_figure(figure, title="Activity avoided in a year", height=420)
+
+
+def shift_figure(results: Mapping[str, pd.DataFrame]) -> go.Figure:
+    """The change in activity of each setting for each scenario: less hospital activity, more in the community."""
+    traces = []
+    for (name, summary), colour in zip(results.items(), SCENARIO_COLOURS, strict=False):
+        shift = shift_table(summary)
+        traces.append(
+            go.Bar(
+                y=shift["label"].tolist(),
+                x=shift["median"].tolist(),
+                orientation="h",
+                name=name,
+                marker_color=colour,
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": (shift["high"] - shift["median"]).clip(lower=0).tolist(),
+                    "arrayminus": (shift["median"] - shift["low"]).clip(lower=0).tolist(),
+                    "color": "#212B32",
+                    "thickness": 1,
+                },
+                hovertemplate="%{y}: %{x:+,.0f} a year (median)<extra>" + name + "</extra>",
+            )
+        )
+    figure = go.Figure(traces)
+    figure.update_layout(
+        barmode="group",
+        xaxis={"title": "Change in activity a year (negative = less)", "gridcolor": NHS_PALE_GREY, "zeroline": True},
+        yaxis={"autorange": "reversed", "automargin": True},
+    )
+    return style_figure(figure, title="Shift of activity between settings", height=460)
