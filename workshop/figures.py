@@ -43,20 +43,23 @@ def stage_distribution_figure(
         )
     )
     top = max(max(counts, default=0), 1)
-    for value, colour, dash, text in (
-        (component.current, CURRENT_COLOUR, "solid", "Median now"),
-        (component.target, TARGET_COLOUR, "dash", "Median target"),
+    for value, colour, symbol, text, level in (
+        (component.current, CURRENT_COLOUR, "triangle-down", "Median now", 1.18),
+        (component.target, TARGET_COLOUR, "diamond", "Median target", 1.34),
     ):
         if value is not None:
-            figure.add_vline(x=value, line={"color": colour, "width": 4, "dash": dash})
-            figure.add_annotation(
-                x=value,
-                y=top * 1.28,
-                text=f"{text} {value:g}",
-                showarrow=False,
-                font={"size": 16, "color": colour},
-                bgcolor="rgba(255,255,255,0.85)",
-                yshift=0 if dash == "solid" else -24,
+            figure.add_trace(
+                go.Scatter(
+                    x=[value],
+                    y=[top * level],
+                    mode="markers+text",
+                    marker={"symbol": symbol, "size": 22, "color": colour},
+                    text=[f"{text} {value:g}"],
+                    textposition="middle right",
+                    textfont={"size": 17, "color": colour},
+                    hoverinfo="skip",
+                    cliponaxis=False,
+                )
             )
     figure.update_layout(
         font={"family": FONT, "size": 18, "color": NHS_TEXT},
@@ -72,7 +75,7 @@ def stage_distribution_figure(
         },
         yaxis={
             "title": "People",
-            "range": [0, top * 1.4],
+            "range": [0, top * 1.45],
             "dtick": max(1, round(top / 5)),
             "gridcolor": NHS_PALE_GREY,
         },
