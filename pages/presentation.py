@@ -18,6 +18,5 @@ st.query_params.update(
     {**footprint.as_query(), "slide": str(index + 1), "screen": st.session_state[presentation.SCREEN_STATE]}
 )
 presentation.SLIDES[index].draw(footprint)
-presentation.navigation_bar(index)
-presentation.board_pack_menu(footprint)
+presentation.navigation_bar(index, footprint)
 st.caption(layout.ATTRIBUTION)

@@ -390,7 +390,7 @@ def maturity_slide(footprint: geography.Footprint) -> None:
             delta_color="off",
             delta_arrow="off",
         )
-    radar = big(maturity_figures.radar_figure(result), height=560)
+    radar = big(maturity_figures.radar_figure(result), height=540)
     radar.update_polars(angularaxis_tickfont_size=round(16 * screen_scale()))
     chart(radar, "slide_radar")
     st.caption(
@@ -430,9 +430,9 @@ def go_to(index: int) -> None:
     st.query_params["slide"] = str(st.session_state[SLIDE_STATE] + 1)
 
 
-def navigation_bar(index: int) -> None:
-    """Previous / slide n of N / next, with the Left and Right arrow keys."""
-    left, middle, right, screen, exit_column = st.columns([2, 4, 2, 2, 1], vertical_alignment="center")
+def navigation_bar(index: int, footprint: geography.Footprint) -> None:
+    """Previous / slide n of N / next (Left and Right arrow keys), the screen size, the board pack, leave."""
+    left, middle, right, screen, pack, exit_column = st.columns([2, 3, 2, 2, 2, 1], vertical_alignment="center")
     left.button(
         "Previous",
         key="slide_previous",
@@ -465,11 +465,7 @@ def navigation_bar(index: int) -> None:
         label_visibility="collapsed",
         help="Lay the slides out for this projector resolution (16:9)",
     )
+    with pack, st.popover("Board pack", icon=":material/description:", width="stretch"):
+        board_pack_buttons(footprint)
     with exit_column:
         maturity_ui.link_to("pages/home.py", "Leave", icon=":material/close:")
-
-
-def board_pack_menu(footprint: geography.Footprint) -> None:
-    """A small menu under the slides with the board pack downloads."""
-    with st.popover("Board pack", icon=":material/description:"):
-        board_pack_buttons(footprint)
