@@ -4,7 +4,7 @@ import streamlit as st
 
 from phm_core import replacements
 from phm_core.settings import data_dir
-from ui import data, layout
+from ui import access, data, layout
 from ui.footprint import select_footprint
 
 select_footprint()
@@ -25,7 +25,9 @@ for item in stored:
         f"**{replacements.REPLACEABLE[item.kind]}**: your file *{item.original_name}* "
         f"({item.rows:,} rows, saved {item.saved_at})"
     )
-    if right.button("Use shipped data", key=f"revert_{item.kind}"):
+    if right.button("Use shipped data", key=f"revert_{item.kind}") and access.require(
+        access.Permission.WRITE, action="change the data in use"
+    ):
         replacements.remove_replacement(item.kind, data_dir=data_dir())
         st.rerun()
 layout.data_warnings(data.data_warnings())
@@ -64,7 +66,9 @@ if upload is not None:
         st.error(str(error))
     else:
         st.success(f"{upload.name} passed every check ({len(frame):,} rows).")
-        if st.button("Use this file", type="primary", key="apply_replacement"):
+        if st.button("Use this file", type="primary", key="apply_replacement") and access.require(
+            access.Permission.WRITE, action="change the data in use"
+        ):
             replacements.save_replacement(kind, frame, data_dir=data_dir(), original_name=upload.name)
             st.rerun()
 layout.footer()

@@ -5,7 +5,7 @@ from datetime import date
 import streamlit as st
 
 from maturity import exports, repository
-from ui import layout
+from ui import access, layout
 from ui import maturity as ui
 
 footprint, lsoa, _ = ui.start_page()
@@ -42,7 +42,9 @@ with st.expander("Add an organisation (ICB/ICS, place or PCN)", expanded=not org
             key="ma_org_parent",
             help="For a place or PCN: the ICB it belongs to, so that its places can be compared.",
         )
-        if st.form_submit_button("Add organisation", key="ma_add_org", icon=":material/add:"):
+        if st.form_submit_button("Add organisation", key="ma_add_org", icon=":material/add:") and access.require(
+            access.Permission.WRITE, action="add an organisation"
+        ):
             try:
                 with ui.session() as s:
                     added = repository.create_organisation(s, name=name, kind=kind, code=code or None, parent_id=parent)
@@ -76,7 +78,9 @@ else:
         title = right.text_input(
             "Title (optional)", placeholder="e.g. Spring round, system PHM board", key="ma_assessment_title"
         )
-        if st.form_submit_button("Open the assessment", type="primary", key="ma_create", icon=":material/add_task:"):
+        if st.form_submit_button(
+            "Open the assessment", type="primary", key="ma_create", icon=":material/add_task:"
+        ) and access.require(access.Permission.WRITE, action="open an assessment"):
             try:
                 with ui.session() as s:
                     created = repository.create_assessment(
@@ -118,7 +122,9 @@ for row in overview:
             ui.link_to(
                 ui.RESULTS_PAGE, "Results", icon=":material/bar_chart:", query_params={"assessment": assessment.id}
             )
-        if toggle.button("Close" if is_open else "Reopen", key=f"ma_toggle_{assessment.id}", width="stretch"):
+        if toggle.button(
+            "Close" if is_open else "Reopen", key=f"ma_toggle_{assessment.id}", width="stretch"
+        ) and access.require(access.Permission.WRITE, action="close or reopen an assessment"):
             with ui.session() as s:
                 repository.set_assessment_status(s, assessment.id, "closed" if is_open else "open")
             ui.flash(f"{'Closed' if is_open else 'Reopened'} '{assessment.title}'.")
@@ -133,7 +139,11 @@ st.markdown(
     "is checked first: a file with problems is rejected with the reasons, and nothing is written."
 )
 upload = st.file_uploader("Assessment file (JSON)", type=["json"], key="ma_import_file")
-if upload is not None and st.button("Import", key="ma_import", icon=":material/upload:"):
+if (
+    upload is not None
+    and st.button("Import", key="ma_import", icon=":material/upload:")
+    and access.require(access.Permission.WRITE, action="import an assessment")
+):
     try:
         with ui.session() as s:
             imported = exports.import_assessment(s, upload.getvalue())
