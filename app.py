@@ -38,6 +38,7 @@ navigation = st.navigation(
             st.Page("pages/risk.py", title="Risk stratification", icon=":material/monitor_heart:", url_path="risk"),
             st.Page("pages/cohorts.py", title="Cohort builder", icon=":material/filter_alt:", url_path="cohorts"),
             st.Page("pages/scenarios.py", title="Scenarios", icon=":material/query_stats:", url_path="scenarios"),
+            st.Page("pages/evaluation.py", title="Evaluation", icon=":material/fact_check:", url_path="evaluation"),
         ],
         "Maturity": [
             st.Page(
