@@ -82,7 +82,9 @@ if not small:
         f"{result.naive_interval[1]:+.0%}). Against the matched comparison group: **{result.matched_effect:+.0%}** "
         f"({result.matched_interval[0]:+.0%} to {result.matched_interval[1]:+.0%}). The synthetic data were made with "
         f"a true effect of **{-synthetic_parameters.INTERVENTION_EFFECT:+.0%}** on emergency admissions and "
-        "ambulance conveyances after enrolment: the matched estimate should be near it, the naive one further away."
+        "ambulance conveyances after enrolment. Matching takes out most of the regression to the mean that the "
+        "naive comparison includes, but the estimate still varies a good deal between synthetic populations (its "
+        "interval, from resampling matched pairs, understates that): read it with its interval and the balance."
     )
 charts = st.columns(2)
 charts[0].plotly_chart(evaluation.before_after_figure(result), key="evaluation_before_after")
@@ -94,10 +96,11 @@ st.caption(
 )
 with st.expander("How the groups were matched, and how alike they are"):
     st.markdown(
-        "A logistic regression gives each person's chance of being enrolled from the variables below (events before "
-        "the date on a log scale). Each enrolled person is paired with the comparison person of the nearest score "
-        f"and the same frailty level, within {evaluation.CALIPER_SD} standard deviations of the score (with "
-        f"replacement). Intervals: {evaluation.BOOTSTRAP} bootstrap resamples of the pairs (they do not allow for a "
+        "A logistic regression gives each person's chance of being enrolled from the variables below (counts on a "
+        "log scale). Each enrolled person is paired with the comparison person of the nearest score with the same "
+        "frailty level, events in the 12 months before (0 to 6+) and admissions in the year to March 2024 (0 to 4+), "
+        f"within {evaluation.CALIPER_SD} standard deviations of the score (with replacement); anyone with nobody "
+        "alike is left out. Intervals: {evaluation.BOOTSTRAP} bootstrap resamples of the pairs (they do not allow for a "
         "comparison person used twice, so they are a little narrow). A standardised difference under 0.1 is "
         "usually taken as good balance."
     )

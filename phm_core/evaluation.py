@@ -9,9 +9,10 @@ at death). Three estimates, to show why the comparison matters:
 * **naive before and after**: the enrolled people's rate after against before. People enrolled after a bad year
   would have had fewer admissions anyway (regression to the mean), so this overstates the effect;
 * **matched difference-in-differences**: each enrolled person is matched (nearest propensity score, with
-  replacement, within a caliper, exactly on frailty level) to a comparison person on age, sex, conditions,
-  medicines, deprivation and their events in the 12 months before the date; the effect is the enrolled group's
-  after/before ratio over the comparison group's, with a bootstrap interval over matched pairs;
+  replacement, within a caliper, exactly on frailty level, events in the 12 months before and admissions in the
+  year to March 2024) to a comparison person on age, sex, conditions, medicines, deprivation and prior activity;
+  the effect is the enrolled group's after/before ratio over the comparison group's, with a bootstrap interval
+  over matched pairs (which ignores the reuse of comparison people, so it is somewhat too narrow);
 * the **balance** of each matching variable before and after matching (standardised mean differences).
 
 All counts shown are suppressed with phm_core.stats.suppress.
@@ -186,11 +187,11 @@ def evaluation_data(
 
 
 def matching_strata(data: pd.DataFrame) -> np.ndarray:
-    """Exact-matching cells: frailty level x events in the 12 months before (0, 1, 2, 3+) x emergency admissions in
-    the year to March 2024 (0, 1, 2+). The strongest predictors of later events are matched exactly, so that both
-    groups regress to the mean alike; the propensity score matches the rest."""
-    before = np.minimum(data["events_before"].to_numpy(), 3).astype(int)
-    last_year = np.minimum(data["admissions_last_year"].to_numpy(), 2).astype(int)
+    """Exact-matching cells: frailty level x events in the 12 months before (0 to 6+) x emergency admissions in the
+    year to March 2024 (0 to 4+). The strongest predictors of later events are matched exactly, so that both groups
+    regress to the mean alike; the propensity score matches the rest."""
+    before = np.minimum(data["events_before"].to_numpy(), 6).astype(int)
+    last_year = np.minimum(data["admissions_last_year"].to_numpy(), 4).astype(int)
     return data["frailty"].fillna("").astype(str).to_numpy() + "|" + before.astype(str) + "|" + last_year.astype(str)
 
 

@@ -29,7 +29,7 @@ def test_the_pilot_is_evaluated_against_a_matched_comparison_group(open_page) ->
     metrics = _metrics(at)
     enrolled = int(metrics["People enrolled"].replace(",", ""))
     assert 100 < enrolled < 400
-    assert int(metrics["Matched"].replace(",", "")) >= 0.95 * enrolled
+    assert int(metrics["Matched"].replace(",", "")) >= 0.85 * enrolled
     assert re.fullmatch(r"[+-]\d+%", metrics["Naive before and after"])
     assert re.fullmatch(r"[+-]\d+%", metrics["Matched estimate"])
     assert any("true effect of **-15%**" in m.value for m in at.markdown)
