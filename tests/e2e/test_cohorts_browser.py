@@ -1,0 +1,125 @@
+"""Cohort builder and scenarios in a real browser: a PHM lead builds a cohort of frail older people, saves it,
+exports its suppressed aggregates with a reason (an audit row is written), then forecasts proactive care for that
+cohort on the scenarios page and adds it to the comparison."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+
+from cohort_store import repository
+from cohort_store.db import make_engine
+from tools.browser import streamlit_server
+
+pytestmark = pytest.mark.e2e
+
+FINISHED = "Open Government Licence"  # the attribution footer is the last thing every page draws
+TIMEOUT = 60_000
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cohort-data")
+
+
+@pytest.fixture(scope="module")
+def app_url(data_dir: Path) -> Iterator[str]:
+    with streamlit_server(env={"PHM_DATA_DIR": str(data_dir), "PHM_SYNTH_FRACTION": "0.05"}) as url:
+        yield url
+
+
+def _metric(page, label: str) -> str:
+    metric = page.locator("[data-testid='stMetric']").filter(has_text=label).first
+    return metric.locator("[data-testid='stMetricValue']").inner_text().strip()
+
+
+def _wait_settled(page) -> None:
+    page.wait_for_timeout(300)
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=TIMEOUT)
+    page.get_by_text(FINISHED).first.wait_for()
+
+
+def _choose(page, tab: str, label: str, option: str) -> None:
+    page.get_by_role("tab", name=tab).click()
+    page.locator("[data-testid='stMultiSelect']").filter(has_text=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+    page.keyboard.press("Escape")
+    _wait_settled(page)
+
+
+def test_build_a_cohort_export_it_and_run_a_scenario(browser, app_url: str, data_dir: Path) -> None:
+    context = browser.new_context(viewport={"width": 1440, "height": 1100}, accept_downloads=True)
+    page = context.new_page()
+    try:
+        _journey(page, app_url, data_dir)
+    except Exception:
+        page.screenshot(path=str(data_dir / "failure.png"), full_page=True)
+        print("screenshot:", data_dir / "failure.png")
+        raise
+    finally:
+        context.close()
+
+
+def _journey(page, app_url: str, data_dir: Path) -> None:
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{app_url}/cohorts")
+    page.get_by_text(FINISHED).first.wait_for(timeout=240_000)  # generates the population, trains the models
+    page.get_by_role("heading", name="Cohort builder (SYNTHETIC)").wait_for()
+    everyone = int(_metric(page, "People in the cohort").replace(",", ""))
+    assert everyone > 40_000
+
+    _choose(page, "Health and care", "Frailty (eFI, aged 65+)", "Moderate")
+    _choose(page, "Health and care", "Frailty (eFI, aged 65+)", "Severe")
+    frail = int(_metric(page, "People in the cohort").replace(",", ""))
+    assert 500 < frail < everyone / 10
+    page.get_by_text("Frailty (eFI): Moderate, Severe").first.wait_for()
+
+    page.get_by_role("textbox", name="Name").fill("Frail older people")
+    page.get_by_role("button", name="Save cohort").click()
+    page.get_by_text("Saved 'Frail older people'").wait_for()
+
+    page.get_by_role("textbox", name="Reason for this export").fill("Frailty service business case")
+    page.keyboard.press("Tab")
+    _wait_settled(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download aggregates").click()
+    exported = Path(download.value.path()).read_text(encoding="utf-8")
+    assert exported.startswith("data,table,group,in_cohort,people,rate,rate_unit")
+    assert "SYNTHETIC,summary,People," in exported
+    engine = make_engine(f"sqlite:///{data_dir / 'phm_navigator.sqlite'}")
+    with Session(engine) as s:
+        rows = repository.list_exports(s)
+        saved = repository.list_cohorts(s, icb_code="E54000023")
+    engine.dispose()
+    assert [(r.kind, r.reason, r.cohort_name) for r in rows] == [
+        ("aggregates", "Frailty service business case", "Frail older people")
+    ]
+    assert [c.name for c in saved] == ["Frail older people"]
+
+    page.get_by_role("link", name="Scenarios").click()  # the same browser session: the cohort comes along
+    page.get_by_role("heading", name="Impactability and scenarios (SYNTHETIC)").wait_for()
+    _wait_settled(page)
+    page.locator("[data-testid='stSelectbox']").filter(has_text="Intervention").click()
+    page.get_by_role("option", name="Proactive neighbourhood team care").click()
+    _wait_settled(page)
+    page.get_by_text("The cohort from the cohort builder").click()
+    _wait_settled(page)
+    assert int(_metric(page, "People eligible").replace(",", "")) == frail
+    table = page.locator("[data-testid='stDataFrame']").first
+    table.wait_for()
+    page.get_by_role("button", name="Add to the comparison").click()
+    _wait_settled(page)
+    page.get_by_role("heading", name="Comparison").wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the comparison (CSV)").click()
+    comparison = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "Proactive neighbourhood team care: median" in comparison
+    admissions = next(line for line in comparison.splitlines() if ",Emergency admissions avoided," in line)
+    median, low, high = (float(x) for x in admissions.split(",")[3:6])
+    assert 0 <= low <= median <= high and median > 0
+    assert re.search(r"People eligible \(cohort\),\d+", comparison)
+    assert page.locator("[data-testid='stException']").count() == 0
