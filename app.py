@@ -70,7 +70,8 @@ navigation = st.navigation(
             st.Page("pages/data_sources.py", title="Data sources", icon=":material/database:", url_path="data_sources"),
             st.Page("pages/about.py", title="About", icon=":material/info:", url_path="about"),
         ],
-    }
+    },
+    expanded=True,  # every page listed: boards should not have to find "View more"
 )
 login_gate(navigation.url_path)  # only when login is configured; roles are checked again before each action
 navigation.run()

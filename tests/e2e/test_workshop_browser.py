@@ -4,7 +4,6 @@ facilitator moves the room on, the participants' pages follow by themselves."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -14,7 +13,7 @@ import pytest
 from sqlmodel import Session
 
 from maturity import repository
-from tools.browser import CHROMIUM_ARGS, chromium_path, streamlit_server
+from tools.browser import streamlit_server
 from workshop import service
 from workshop.db import make_engine
 
@@ -27,16 +26,9 @@ LIVE_UPDATE_TIMEOUT = 15_000  # the panel refreshes every 2 s; allow for a slow 
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    executable = chromium_path()
-    if executable is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed: .ci/run must install Debian's chromium package")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def chromium(browser) -> object:
+    """The session's one chromium (tests/e2e/conftest.py): a second Playwright instance cannot run beside it."""
+    return browser
 
 
 @pytest.fixture(scope="module")
