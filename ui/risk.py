@@ -59,18 +59,26 @@ def ensure_risk_models(icb_code: str, *, seed: int = synthetic.DEFAULT_SEED) -> 
             )
 
 
+class ModelsNotStored(LookupError):
+    """No usable stored models yet (none, or made by another version)."""
+
+
 @st.cache_resource(show_spinner="Loading the risk models ...", max_entries=4)
 def _models(icb_code: str, seed: int, fraction: float, version: str) -> risk.RiskModels:
     models = risk.load_risk_models(_model_path(icb_code, seed, fraction))
     if models is None:
-        raise RuntimeError("the risk models are not stored; call ensure_risk_models first")
+        raise ModelsNotStored("the risk models are not stored; call ensure_risk_models first")
     return models
 
 
 def risk_models(icb_code: str, *, seed: int = synthetic.DEFAULT_SEED) -> risk.RiskModels:
     """The ICB's fitted risk models and model card (shared, read-only), trained with progress on first use."""
-    ensure_risk_models(icb_code, seed=seed)
-    return _models(icb_code, seed, synthetic.sample_fraction(), MODEL_VERSION)
+    fraction = synthetic.sample_fraction()
+    try:
+        return _models(icb_code, seed, fraction, MODEL_VERSION)  # cached: no file read on later reruns
+    except ModelsNotStored:
+        ensure_risk_models(icb_code, seed=seed)
+        return _models(icb_code, seed, fraction, MODEL_VERSION)
 
 
 @st.cache_resource(show_spinner="Scoring everyone's risk ...", max_entries=4)
