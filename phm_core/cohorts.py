@@ -461,15 +461,19 @@ def rate_by_lsoa(index: CohortIndex, mask: np.ndarray, *, base: np.ndarray) -> p
     return suppress(table, count_columns=["in_cohort", "people"], linked_columns=["rate_per_100"])
 
 
-def breakdown_figure(table: pd.DataFrame, *, dimension_label: str) -> go.Figure:
-    """The cohort's rate per 100 people of each group (suppressed groups left out), with its count on hover."""
+def breakdown_figure(table: pd.DataFrame, *, dimension_label: str, short_labels: bool = False) -> go.Figure:
+    """The cohort's rate per 100 people of each group (suppressed groups left out), with its count on hover.
+
+    ``short_labels`` puts the codes on the axis and the names in the hover text (many long names, e.g. practices).
+    """
+    names = table["group"].astype("string").tolist()
     figure = go.Figure(
         go.Bar(
-            x=table["group"].astype("string").tolist(),
+            x=table["code"].astype("string").tolist() if short_labels else names,
             y=table["rate_per_100"].astype("float64").tolist(),
             marker_color=NHS_BLUE,
-            customdata=table["in_cohort"].astype("float64").tolist(),
-            hovertemplate="%{x}: %{y:.2f} per 100 (%{customdata:,.0f} people)<extra></extra>",
+            customdata=list(zip(table["in_cohort"].astype("float64").tolist(), names, strict=True)),
+            hovertemplate="%{customdata[1]}: %{y:.2f} per 100 (%{customdata[0]:,.0f} people)<extra></extra>",
         )
     )
     figure.update_layout(
@@ -477,7 +481,8 @@ def breakdown_figure(table: pd.DataFrame, *, dimension_label: str) -> go.Figure:
         xaxis={"title": dimension_label, "type": "category", "automargin": True},
         showlegend=False,
     )
-    short = dimension_label.split(" (")[0].lower()
+    short = dimension_label.split(" (")[0]
+    short = short if short[:2].isupper() else short[0].lower() + short[1:]  # "GP practice" keeps its capitals
     return style_figure(figure, title=f"Cohort rate by {short}", height=380)
 
 

@@ -545,26 +545,31 @@ def cohort_content(
     }
 
 
+def _formatted(values: pd.Series, pattern: str) -> list[str]:
+    return ["" if pd.isna(v) else pattern.format(v) for v in values]
+
+
 def show_summary(summary: pd.DataFrame) -> None:
-    """The cohort against the footprint: people, activity and cost (suppressed cells blank)."""
-    st.dataframe(
-        summary[["measure", "cohort", "base", "cohort_per_1000", "base_per_1000", "share"]],
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "measure": "Measure",
-            "cohort": st.column_config.NumberColumn("Cohort", format="localized"),
-            "base": st.column_config.NumberColumn("Footprint", format="localized"),
-            "cohort_per_1000": st.column_config.NumberColumn("Cohort per 1,000 people", format="%.0f"),
-            "base_per_1000": st.column_config.NumberColumn("Footprint per 1,000 people", format="%.0f"),
-            "share": st.column_config.NumberColumn("Cohort's share", format="percent"),
-        },
+    """The cohort against the footprint: people, activity and cost (suppressed or not applicable cells blank)."""
+    table = pd.DataFrame(
+        {
+            "Measure": summary["measure"],
+            "Cohort": _formatted(summary["cohort"], "{:,.0f}"),
+            "Footprint": _formatted(summary["base"], "{:,.0f}"),
+            "Cohort per 1,000 people": _formatted(summary["cohort_per_1000"], "{:,.0f}"),
+            "Footprint per 1,000 people": _formatted(summary["base_per_1000"], "{:,.0f}"),
+            "Cohort's share": _formatted(summary["share"], "{:.1%}"),
+        }
     )
+    st.dataframe(table, hide_index=True, width="stretch")
 
 
 def show_breakdown(table: pd.DataFrame, label: str) -> None:
     """One breakdown: the rate chart and the table."""
-    st.plotly_chart(cohorts.breakdown_figure(table, dimension_label=label), key=f"cohort_breakdown_{label}")
+    figure = cohorts.breakdown_figure(
+        table, dimension_label=label, short_labels=label == cohorts.BREAKDOWNS["practice"]
+    )
+    st.plotly_chart(figure, key=f"cohort_breakdown_{label}")
     st.dataframe(
         table[["group", "in_cohort", "people", "rate_per_100", "share_of_cohort"]],
         hide_index=True,
