@@ -31,7 +31,9 @@ with legend_column:
 st.caption(AIR_QUALITY_NOTE)
 
 st.subheader("People in each third of England for deprivation and air pollution")
-counts = {column: st.column_config.NumberColumn(column.capitalize(), format="localized") for column in content["people"]}
+counts = {
+    column: st.column_config.NumberColumn(column.capitalize(), format="localized") for column in content["people"]
+}
 people_tab, children_tab = st.tabs(["Residents", "Children aged 15 and under"])
 people_tab.dataframe(content["people"], width="stretch", column_config=counts)
 children_tab.dataframe(content["children"], width="stretch", column_config=counts)

@@ -47,7 +47,9 @@ def test_air_quality_layer_is_labelled_as_a_ratio_and_values_match(open_page) ->
     assert len(layers) == 1
     table = at.dataframe[0].value.set_index("name")
     tendring = next(f for f in layers[0]["data"]["features"] if f["properties"]["name"] == "Tendring")
-    assert tendring["properties"]["value"] == f"Nitrogen dioxide (ratio to limit): {table.loc['Tendring', 'aq_no2']:.3f}"
+    assert (
+        tendring["properties"]["value"] == f"Nitrogen dioxide (ratio to limit): {table.loc['Tendring', 'aq_no2']:.3f}"
+    )
     assert "ratio" in at.caption[0].value
 
 
