@@ -79,14 +79,15 @@ def _journey(page, app_url: str, data_dir: Path) -> None:
     page.get_by_text("Frailty (eFI): Moderate, Severe").first.wait_for()
 
     page.get_by_role("textbox", name="Name").fill("Frail older people")
-    page.get_by_role("button", name="Save cohort").click()
+    page.locator("button:not([disabled])", has_text="Save cohort").first.click()
     page.get_by_text("Saved 'Frail older people'").wait_for()
 
     page.get_by_role("textbox", name="Reason for this export").fill("Frailty service business case")
     page.keyboard.press("Tab")
     _wait_settled(page)
     with page.expect_download() as download:
-        page.get_by_role("button", name="Download aggregates").click()
+        # While Streamlit redraws, the old (disabled) button can still be in the page beside the new one.
+        page.locator("button:not([disabled])", has_text="Download aggregates").first.click()
     exported = Path(download.value.path()).read_text(encoding="utf-8")
     assert exported.startswith("data,table,group,in_cohort,people,rate,rate_unit")
     assert "SYNTHETIC,summary,People," in exported
@@ -111,11 +112,11 @@ def _journey(page, app_url: str, data_dir: Path) -> None:
     assert int(_metric(page, "People eligible").replace(",", "")) == frail
     table = page.locator("[data-testid='stDataFrame']").first
     table.wait_for()
-    page.get_by_role("button", name="Add to the comparison").click()
+    page.locator("button:not([disabled])", has_text="Add to the comparison").first.click()
     _wait_settled(page)
     page.get_by_role("heading", name="Comparison").wait_for()
     with page.expect_download() as download:
-        page.get_by_role("button", name="Download the comparison (CSV)").click()
+        page.locator("button:not([disabled])", has_text="Download the comparison (CSV)").first.click()
     comparison = Path(download.value.path()).read_text(encoding="utf-8")
     assert "Proactive neighbourhood team care: median" in comparison
     admissions = next(line for line in comparison.splitlines() if ",Emergency admissions avoided," in line)
