@@ -40,6 +40,7 @@ LAD_CODE = r"E0[6-9]\d{6}"
 SUB_ICB_CODE = r"E38\d{6}"
 ICB_CODE = r"E54\d{6}"
 ENGLAND_LSOA_COUNT = 33_755
+MISSING_SHIPPED_FILE = "file not found; rebuild the shipped data with `make data` (see geodata/PROVENANCE.md)"
 
 DOMAINS: dict[str, str] = {
     "imd": "Index of Multiple Deprivation",
@@ -228,9 +229,7 @@ POPULATION_REPLACEMENT_SCHEMA = TableSchema(
 
 def _read_parquet(path: Path, schema: TableSchema) -> pd.DataFrame:
     if not path.exists():
-        raise DataValidationError(
-            str(path), [Problem("file not found; rebuild with `python -m geodata.build --source ../shared/data`")]
-        )
+        raise DataValidationError(str(path), [Problem(MISSING_SHIPPED_FILE)])
     return validate_frame(pd.read_parquet(path), schema, source=path.name, keep_extra=True)
 
 

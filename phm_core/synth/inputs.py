@@ -83,9 +83,7 @@ def load_single_year_ages(path: Path | None = None) -> pd.DataFrame:
     """Load the single-year-of-age profiles per LSOA 2021 (``age_0`` ... ``age_90``)."""
     path = path or GEODATA_DIR / SINGLE_YEAR_FILE
     if not path.exists():
-        raise DataValidationError(
-            str(path), [Problem("file not found; rebuild with `python -m geodata.build --source ../shared/data`")]
-        )
+        raise DataValidationError(str(path), [Problem(loaders.MISSING_SHIPPED_FILE)])
     table = pd.read_parquet(path)
     columns = [f"age_{a}" for a in range(SINGLE_YEARS)]
     schema = TableSchema(
@@ -105,9 +103,7 @@ def load_prevalence_targets(path: Path | None = None) -> pd.DataFrame:
     """Load the modelled QOF prevalence on LAD 2024 codes (the calibration target)."""
     path = path or GEODATA_DIR / PREVALENCE_FILE
     if not path.exists():
-        raise DataValidationError(
-            str(path), [Problem("file not found; rebuild with `python -m geodata.build --source ../shared/data`")]
-        )
+        raise DataValidationError(str(path), [Problem(loaders.MISSING_SHIPPED_FILE)])
     return validate_frame(pd.read_parquet(path), PREVALENCE_SCHEMA, source=path.name, keep_extra=True)
 
 
