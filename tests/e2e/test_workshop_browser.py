@@ -129,7 +129,7 @@ def test_presentation_mode_moves_with_the_arrow_keys(chromium, app_url: str) -> 
     page.locator("[data-testid='stSidebar']").wait_for(state="hidden")
     page.keyboard.press("ArrowRight")
     page.get_by_role("heading", name="Who lives here").wait_for()
-    page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for()
+    page.locator("[data-testid='stPlotlyChart']").first.wait_for(state="attached", timeout=120_000)
     page.keyboard.press("ArrowRight")
     page.get_by_role("heading", name="Where need is").wait_for()
     page.keyboard.press("ArrowLeft")
