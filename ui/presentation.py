@@ -432,7 +432,7 @@ def go_to(index: int) -> None:
 
 def navigation_bar(index: int, footprint: geography.Footprint) -> None:
     """Previous / slide n of N / next (Left and Right arrow keys), the screen size, the board pack, leave."""
-    left, middle, right, screen, pack, exit_column = st.columns([2, 3, 2, 2, 2, 1], vertical_alignment="center")
+    left, middle, right, screen, pack, exit_column = st.columns([2, 2, 2, 2, 2, 1.5], vertical_alignment="center")
     left.button(
         "Previous",
         key="slide_previous",
