@@ -10,10 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import sqlalchemy as sa
-from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import URL, Engine
 
 from maturity import db as maturity_db
@@ -33,22 +30,12 @@ def make_engine(url: str | URL | None = None, *, echo: bool = False) -> Engine:
 
 def upgrade_to_head(engine: Engine) -> None:
     """Run the cohort migrations not yet applied, in one transaction that holds the write lock."""
-    config = alembic_config()
-    with engine.connect() as connection:
-        if engine.dialect.name == "sqlite":
-            connection = connection.execution_options(**{maturity_db.SQLITE_BEGIN_OPTION: "IMMEDIATE"})
-        with connection.begin():
-            if engine.dialect.name == "postgresql":
-                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+    maturity_db.run_migrations(engine, migrations_dir=MIGRATIONS_DIR, lock_key=_MIGRATION_LOCK_KEY)
 
 
 def current_revision(engine: Engine) -> str | None:
     """The cohort revision the database is at (None before the first migration)."""
-    with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
-        return context.get_current_revision()
+    return maturity_db.revision_of(engine, version_table=VERSION_TABLE)
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -57,9 +44,4 @@ def alembic_config(url: str | None = None) -> Config:
     From the command line: ``.venv/bin/alembic -c cohort_store/alembic.ini upgrade head`` (or ``revision
     --autogenerate -m "..."``).
     """
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("path_separator", "os")
-    if url is not None:
-        config.set_main_option("sqlalchemy.url", url)
-    return config
+    return maturity_db.migrations_config(MIGRATIONS_DIR, url=url)

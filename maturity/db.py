@@ -74,31 +74,50 @@ def make_engine(url: str | URL | None = None, *, migrate: bool = True, echo: boo
 
 
 def upgrade_to_head(engine: Engine) -> None:
-    """Run every Alembic migration not yet applied, in one transaction that holds the write lock."""
-    config = alembic_config()
+    """Run every maturity migration not yet applied, in one transaction that holds the write lock."""
+    run_migrations(engine, migrations_dir=MIGRATIONS_DIR, lock_key=_MIGRATION_LOCK_KEY)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The maturity revision the database is at (None before the first migration)."""
+    return revision_of(engine, version_table=VERSION_TABLE)
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """An Alembic configuration for the maturity migrations, independent of the working directory."""
+    return migrations_config(MIGRATIONS_DIR, url=url)
+
+
+def run_migrations(engine: Engine, *, migrations_dir: Path, lock_key: int) -> None:
+    """Upgrade one set of Alembic migrations (maturity, workshop, cohorts ...) to head on ``engine``.
+
+    One transaction holding the write lock: ``BEGIN IMMEDIATE`` on SQLite, an advisory lock keyed ``lock_key``
+    on PostgreSQL, so processes starting together migrate one after the other.
+    """
+    config = migrations_config(migrations_dir)
     with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
             connection = connection.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
         with connection.begin():
             if engine.dialect.name == "postgresql":
-                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key})
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
 
-def current_revision(engine: Engine) -> str | None:
-    """The Alembic revision the database is at (None before the first migration)."""
+def revision_of(engine: Engine, *, version_table: str) -> str | None:
+    """The revision recorded in ``version_table`` (None before the first migration)."""
     from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+        context = MigrationContext.configure(connection, opts={"version_table": version_table})
         return context.get_current_revision()
 
 
-def alembic_config(url: str | None = None) -> Config:
-    """An Alembic configuration for the maturity migrations, independent of the working directory."""
+def migrations_config(migrations_dir: Path, *, url: str | None = None) -> Config:
+    """An Alembic configuration for the migrations in ``migrations_dir``, independent of the working directory."""
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("script_location", str(migrations_dir))
     config.set_main_option("path_separator", "os")
     if url is not None:
         config.set_main_option("sqlalchemy.url", url)
