@@ -48,6 +48,8 @@ def test_home_page_draws_the_map_on_a_canvas(browser, app_url: str) -> None:
     chart = page.locator("[data-testid='stDeckGlJsonChart']")
     chart.locator("canvas").first.wait_for(timeout=60_000)
     assert chart.locator("canvas").count() >= 1
+    # Plotly's code loads lazily after the page has run: wait for the second chart before counting.
+    page.locator("[data-testid='stPlotlyChart']").nth(1).wait_for(state="attached", timeout=120_000)
     assert page.locator("[data-testid='stPlotlyChart']").count() == 2
     page.close()
 

@@ -110,7 +110,7 @@ def test_an_assessment_answered_in_two_browser_sessions(browser, app_url: str, d
     assert "2.5 of 4" in infrastructure.inner_text()  # the median of both answers, 2 and 3
     charts = lead.locator("[data-testid='stPlotlyChart']")
     charts.nth(4).wait_for()  # matrix, three capabilities, radar, gaps ... drawn by the browser
-    assert charts.first.locator(".main-svg").first.is_visible()
+    charts.first.locator(".main-svg").first.wait_for(timeout=120_000)  # drawn: plotly.js loads lazily
     no_exception(lead)
 
     with lead.expect_download() as download:

@@ -102,7 +102,7 @@ def test_the_facilitator_sees_three_participants_answers_arrive_without_a_reload
 
     facilitator.get_by_role("button", name="Reveal the results").click()
     metric(facilitator, "Median now").filter(has_text="2 (Developing)").wait_for()
-    facilitator.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for()
+    facilitator.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for(timeout=120_000)
     no_exception(facilitator)
 
     facilitator.get_by_role("button", name="Next").click()
