@@ -50,6 +50,15 @@ def no_exception(page) -> None:
     assert page.locator("[data-testid='stException']").count() == 0
 
 
+def settled(page) -> None:
+    """Wait until the app has finished running its script (typing during a redraw can be lost by Streamlit)."""
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state')"
+        " === 'notRunning'",
+        timeout=TIMEOUT,
+    )
+
+
 def answer_first_component(page, *, name: str, stage: str, notes: str) -> None:
     page.get_by_role("textbox", name="Your name").fill(name)
     page.get_by_role("textbox", name="Your role (optional)").fill("PHM lead")
@@ -57,9 +66,11 @@ def answer_first_component(page, *, name: str, stage: str, notes: str) -> None:
     page.get_by_text(f"Answering as {name}").wait_for()
     radio(page, "Current stage").get_by_text(stage).click()
     page.get_by_text("1 of 11 components rated").wait_for()
+    settled(page)
     page.get_by_role("textbox", name="Evidence notes").fill(notes)
     page.get_by_role("textbox", name="Evidence links (one per line)").click()  # leaving the box saves the notes
     page.get_by_text(re.compile(r"^Saved \d")).wait_for()
+    settled(page)
     no_exception(page)
 
 
