@@ -1,10 +1,16 @@
 """The cohort builder: criteria, fast counting over a million people, breakdowns, the map, and exports.
 
-A cohort is the people who meet every criterion in a :class:`CohortCriteria` (age, sex, segment, conditions,
-multimorbidity, frailty, medicines, falls, palliative care, care home, risk tier, deprivation, place, PCN, practice,
-air quality, a smoker in the household). :class:`CohortIndex` holds each criterion's column once as a compact
-numpy array, so a count is a handful of vectorised comparisons and table look-ups on boolean masks (a few
-milliseconds for a million people; ``bench/bench_risk.py`` measures it).
+A group of criteria (:class:`CohortCriteria`: age, sex, segment, conditions, multimorbidity, frailty, medicines,
+falls, palliative care, care home, risk tier, deprivation, place, PCN, practice, air quality, a smoker in the
+household) holds the people who meet every criterion in it. A :class:`CohortDefinition` combines up to three groups
+with OR ("aged 65+ and severely frail, or people who fell") and removes the people of up to two exclusion groups
+("except people in a care home or on the palliative care register"). A group with no criterion adds nobody to the
+others and removes nobody; a definition with no criterion at all is everyone. A plain :class:`CohortCriteria` is
+still accepted wherever a definition is (it is a definition of one group).
+
+:class:`CohortIndex` holds each criterion's column once as a compact numpy array, so a count is a handful of
+vectorised comparisons and table look-ups on boolean masks per group (a few milliseconds for a million people;
+``bench/bench_risk.py`` measures it).
 
 Every aggregate of a cohort (counts, breakdowns, map rates, exported tables) is suppressed with
 phm_core.stats.suppress. The person-level export is a pseudonymised list for direct-care re-identification by the
@@ -108,8 +114,15 @@ class CohortCriteria:
         return {key: list(value) if isinstance(value, tuple) else value for key, value in asdict(self).items()}
 
     @classmethod
-    def from_dict(cls, values: Mapping[str, Any]) -> CohortCriteria:
-        """Criteria from ``to_dict`` output (saved cohorts); unknown keys are an error, missing keys defaults."""
+    def from_dict(cls, values: Mapping[str, Any]) -> CohortCriteria | CohortDefinition:
+        """Criteria from ``to_dict`` output (saved cohorts); unknown keys are an error, missing keys defaults.
+
+        A saved cohort with OR groups or exclusions (``CohortDefinition.to_dict``, with a ``groups`` key) comes back
+        as a :class:`CohortDefinition`, which ``CohortIndex.mask``, ``count`` and ``describe_criteria`` accept too;
+        new code should call ``CohortDefinition.from_dict``, which reads both formats and always gives a definition.
+        """
+        if DEFINITION_GROUPS in values:
+            return CohortDefinition.from_dict(values)
         names = {f.name: f for f in fields(cls)}
         unknown = sorted(set(values) - set(names))
         if unknown:
@@ -124,9 +137,228 @@ class CohortCriteria:
         """True when no criterion is set (everyone, except opted-out people unless included)."""
         return replace(self, include_opted_out=False) == CohortCriteria()
 
+    def compact_dict(self) -> dict[str, Any]:
+        """Only the criteria that are set, as plain JSON-ready values (a group of a saved definition)."""
+        default = CohortCriteria().to_dict()
+        return {key: value for key, value in self.to_dict().items() if value != default[key]}
 
-def describe_criteria(criteria: CohortCriteria, *, names: Mapping[str, Mapping[str, str]] | None = None) -> list[str]:
-    """The criteria in words, one line each (for the page, saved cohorts and export audit rows)."""
+
+#: The key that marks a saved definition with groups (a saved plain criteria dict has none).
+DEFINITION_GROUPS = "groups"
+DEFINITION_EXCLUSIONS = "exclusions"
+MAX_GROUPS = 3
+MAX_EXCLUSIONS = 2
+
+
+@dataclass(frozen=True)
+class CohortDefinition:
+    """A cohort: the people in any of ``groups`` (OR), less the people in any of ``exclusions``.
+
+    Each group is a :class:`CohortCriteria` whose criteria are all needed (AND). A group with no criterion set is
+    left out: it adds nobody to the other groups (and an empty exclusion removes nobody), so an empty group never
+    silently turns an OR into "everyone". With no criterion in any group the cohort is everyone, as the builder
+    starts. People with a national data opt-out are left out unless ``include_opted_out`` (set here, for the whole
+    cohort; a group's own ``include_opted_out`` must stay False).
+    """
+
+    groups: tuple[CohortCriteria, ...] = (CohortCriteria(),)
+    exclusions: tuple[CohortCriteria, ...] = ()
+    include_opted_out: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "groups", tuple(self.groups))
+        object.__setattr__(self, "exclusions", tuple(self.exclusions))
+        problems = []
+        if not 1 <= len(self.groups) <= MAX_GROUPS:
+            problems.append(f"a cohort needs 1 to {MAX_GROUPS} groups")
+        if len(self.exclusions) > MAX_EXCLUSIONS:
+            problems.append(f"a cohort can have at most {MAX_EXCLUSIONS} exclusion groups")
+        parts = (*self.groups, *self.exclusions)
+        if not all(isinstance(part, CohortCriteria) for part in parts):
+            problems.append("groups and exclusions must be CohortCriteria")
+        elif any(part.include_opted_out for part in parts):
+            problems.append("include_opted_out is set for the whole cohort, not in a group")
+        if problems:
+            raise ValueError("invalid cohort definition: " + "; ".join(problems))
+
+    @classmethod
+    def of(cls, cohort: CohortCriteria | CohortDefinition) -> CohortDefinition:
+        """A definition of one group from plain criteria (a definition is returned as it is)."""
+        if isinstance(cohort, CohortDefinition):
+            return cohort
+        if not isinstance(cohort, CohortCriteria):
+            raise TypeError(f"expected CohortCriteria or CohortDefinition, not {type(cohort).__name__}")
+        return cls(groups=(replace(cohort, include_opted_out=False),), include_opted_out=cohort.include_opted_out)
+
+    def active_groups(self) -> tuple[CohortCriteria, ...]:
+        """The groups with at least one criterion (the ones that count)."""
+        return tuple(g for g in self.groups if not g.is_empty())
+
+    def active_exclusions(self) -> tuple[CohortCriteria, ...]:
+        """The exclusion groups with at least one criterion (the ones that remove people)."""
+        return tuple(g for g in self.exclusions if not g.is_empty())
+
+    def is_empty(self) -> bool:
+        """True when no group or exclusion has a criterion (everyone, opted-out people as set)."""
+        return not self.active_groups() and not self.active_exclusions()
+
+    def simplified(self) -> CohortDefinition:
+        """The same cohort without its empty groups and exclusions (what is saved and exported)."""
+        return replace(self, groups=self.active_groups() or (CohortCriteria(),), exclusions=self.active_exclusions())
+
+    def as_criteria(self) -> CohortCriteria | None:
+        """The cohort as plain criteria when it is one group without exclusions (else None)."""
+        simple = self.simplified()
+        if len(simple.groups) == 1 and not simple.exclusions:
+            return replace(simple.groups[0], include_opted_out=self.include_opted_out)
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values: one group and no exclusion as a plain criteria dict (the format saved before groups
+        existed, which older code reads); otherwise ``groups`` and ``exclusions`` (each the criteria set in it)
+        and ``include_opted_out``. Empty groups are kept (``simplified()`` first to drop them)."""
+        if len(self.groups) == 1 and not self.exclusions:
+            return replace(self.groups[0], include_opted_out=self.include_opted_out).to_dict()
+        return {
+            DEFINITION_GROUPS: [g.compact_dict() for g in self.groups],
+            DEFINITION_EXCLUSIONS: [g.compact_dict() for g in self.exclusions],
+            "include_opted_out": self.include_opted_out,
+        }
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> CohortDefinition:
+        """A definition from ``to_dict`` output, or from a plain criteria dict (a cohort saved before groups
+        existed: one group). Unknown keys are an error."""
+        if DEFINITION_GROUPS not in values:
+            criteria = CohortCriteria.from_dict(values)
+            assert isinstance(criteria, CohortCriteria)
+            return cls.of(criteria)
+        unknown = sorted(set(values) - {DEFINITION_GROUPS, DEFINITION_EXCLUSIONS, "include_opted_out"})
+        if unknown:
+            raise ValueError(f"unknown cohort definition keys: {', '.join(unknown)}")
+
+        def group(part: Mapping[str, Any]) -> CohortCriteria:
+            if DEFINITION_GROUPS in part:
+                raise ValueError("a group of a cohort cannot itself hold groups")
+            criteria = CohortCriteria.from_dict(part)
+            assert isinstance(criteria, CohortCriteria)
+            return criteria
+
+        return cls(
+            groups=tuple(group(g) for g in values[DEFINITION_GROUPS]),
+            exclusions=tuple(group(g) for g in values.get(DEFINITION_EXCLUSIONS, ())),
+            include_opted_out=bool(values.get("include_opted_out", False)),
+        )
+
+
+def _join(words: list[str], conjunction: str) -> str:
+    """'a', 'a or b', 'a, b or c'."""
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + f" {conjunction} " + words[-1]
+
+
+def _lower_first(label: str) -> str:
+    """A label inside a sentence: 'Heart failure' -> 'heart failure'; acronyms ('COPD') kept."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
+def _people_noun(c: CohortCriteria) -> str:
+    """Who a group is about: 'people', or 'women', 'girls', 'females' (and the male forms) for one sex."""
+    if len(set(c.sexes)) != 1:
+        return "people"
+    female = c.sexes[0] == "F"
+    if c.age_min >= 18:
+        return "women" if female else "men"
+    if c.age_max <= 17:
+        return "girls" if female else "boys"
+    return "females" if female else "males"
+
+
+def criteria_phrases(criteria: CohortCriteria, *, names: Mapping[str, Mapping[str, str]] | None = None) -> list[str]:
+    """The criteria of one group as phrases that follow 'people' in a sentence ('aged 65 or over', 'who fell in
+    the last 12 months'); sex is said by the noun (``_people_noun``). Opted-out people are not mentioned."""
+    names = names or {}
+    c = criteria
+    parts = []
+    if (c.age_min, c.age_max) != (0, MAX_AGE):
+        parts.append(f"aged {c.age_min} to {c.age_max}" if c.age_max < MAX_AGE else f"aged {c.age_min} or over")
+    if c.segments:
+        labels = [_lower_first(SEGMENT_LABELS[s]) for s in c.segments]
+        parts.append(f"in the {_join(labels, 'or')} segment" + ("s" if len(labels) > 1 else ""))
+    if c.conditions:
+        labels = [_lower_first(CONDITION_LABELS[s]) for s in c.conditions]
+        parts.append("with " + _join(labels, "and" if c.condition_match == "all" else "or"))
+    if c.ltc_min or c.ltc_max is not None:
+        if c.ltc_max is None:
+            parts.append(f"with {c.ltc_min} or more long-term conditions")
+        elif c.ltc_max == 0:
+            parts.append("with no long-term condition")
+        elif c.ltc_min == c.ltc_max:
+            parts.append(f"with exactly {c.ltc_min} long-term condition" + ("s" if c.ltc_min > 1 else ""))
+        else:
+            parts.append(f"with {c.ltc_min} to {c.ltc_max} long-term conditions")
+    if c.frailty:
+        frail = [f for f in FRAILTY_CATEGORIES if f in c.frailty and f != "fit"]
+        options = (["fit"] if "fit" in c.frailty else []) + ([f"with {_join(frail, 'or')} frailty"] if frail else [])
+        parts.append(_join(options, "or") + " (eFI)")
+    if c.medicines_min:
+        parts.append(f"on {c.medicines_min} or more regular medicines")
+    if c.falls_min:
+        parts.append(
+            "who fell in the last 12 months"
+            if c.falls_min == 1
+            else f"with {c.falls_min} or more falls in the last 12 months"
+        )
+    for flag, yes, no in (
+        (c.palliative_care, "on the palliative care register", "not on the palliative care register"),
+        (c.care_home, "living in a care home", "not living in a care home"),
+        (c.smoker_in_household, "with a smoker in the household", "with no smoker in the household"),
+    ):
+        if flag is not None:
+            parts.append(yes if flag else no)
+    if c.risk_tiers:
+        parts.append("at " + _join([t for t in RISK_TIERS if t in c.risk_tiers], "or") + " risk")
+    if c.imd_quintiles:
+        parts.append("in deprivation quintile " + _join([str(q) for q in sorted(c.imd_quintiles)], "or"))
+    if c.places:
+        parts.append("living in " + _join([names.get("place", {}).get(v, v) for v in c.places], "or"))
+    if c.pcns:
+        labels = [
+            "not in a PCN" if v == "U" else "in " + names.get("pcn", {}).get(v, f"PCN {v}") for v in c.pcns
+        ]  # PCN names end in "PCN"
+        parts.append(_join(labels, "or"))
+    if c.practices:
+        parts.append("registered with " + _join([names.get("practice", {}).get(v, v) for v in c.practices], "or"))
+    if c.air_quality_worst_share is not None:
+        parts.append(f"living in the most polluted {c.air_quality_worst_share:.0%} of the ICB (air quality)")
+    return parts
+
+
+def _group_phrase(c: CohortCriteria, names: Mapping[str, Mapping[str, str]] | None) -> str:
+    return " ".join([_people_noun(c), _join(criteria_phrases(c, names=names), "and")]).strip()
+
+
+def _opt_out_line(include_opted_out: bool) -> str:
+    return "Opted-out people included" if include_opted_out else "Opted-out people excluded"
+
+
+def describe_criteria(
+    criteria: CohortCriteria | CohortDefinition, *, names: Mapping[str, Mapping[str, str]] | None = None
+) -> list[str]:
+    """The cohort in words, for the page, the scenarios page, saved cohorts and export audit rows.
+
+    Plain criteria, or a definition of one group without exclusions, give one line per criterion ("Aged 65 or
+    over", "Frailty (eFI): Moderate, Severe", ...). A definition with OR groups or exclusions gives one line per
+    group that reads as a sentence when joined with "; ": "People aged 65 or over", "or people who fell in the last
+    12 months", "except people living in a care home or on the palliative care register". The last line says
+    whether opted-out people are included.
+    """
+    if isinstance(criteria, CohortDefinition):
+        plain = criteria.as_criteria()
+        if plain is None:
+            return _describe_definition(criteria, names=names)
+        criteria = plain
     names = names or {}
     lines = []
     c = criteria
@@ -169,8 +401,32 @@ def describe_criteria(criteria: CohortCriteria, *, names: Mapping[str, Mapping[s
             lines.append(f"{label}: " + ", ".join(lookup.get(v, v) for v in values))
     if c.air_quality_worst_share is not None:
         lines.append(f"Living in the most polluted {c.air_quality_worst_share:.0%} of the ICB (air quality indicator)")
-    lines.append("Opted-out people included" if c.include_opted_out else "Opted-out people excluded")
+    lines.append(_opt_out_line(c.include_opted_out))
     return lines
+
+
+def _describe_definition(
+    definition: CohortDefinition, *, names: Mapping[str, Mapping[str, str]] | None = None
+) -> list[str]:
+    groups = [_group_phrase(g, names) for g in definition.active_groups()] or ["everyone"]
+    lines = [groups[0][:1].upper() + groups[0][1:], *(f"or {g}" for g in groups[1:])]
+    exclusions = definition.active_exclusions()
+    if exclusions:
+        # "except people in a care home or on the palliative care register" when each exclusion is one plain phrase
+        phrases = [criteria_phrases(g, names=names) for g in exclusions]
+        if all(len(p) == 1 and _people_noun(g) == "people" for p, g in zip(phrases, exclusions, strict=True)):
+            lines.append("except people " + _join([p[0] for p in phrases], "or"))
+        else:
+            lines.append("except " + _join([_group_phrase(g, names) for g in exclusions], "or"))
+    lines.append(_opt_out_line(definition.include_opted_out).lower())
+    return lines
+
+
+def describe_cohort(
+    cohort: CohortCriteria | CohortDefinition, *, names: Mapping[str, Mapping[str, str]] | None = None
+) -> str:
+    """The cohort as one sentence (``describe_criteria`` joined with '; ' and a full stop)."""
+    return "; ".join(describe_criteria(cohort, names=names)) + "."
 
 
 # --- the index: one compact array per criterion -------------------------------------------------------------------
@@ -274,12 +530,32 @@ class CohortIndex:
         codes = getattr(self, key)
         return _lookup(self.categories[key], values)[codes]
 
-    def mask(self, criteria: CohortCriteria, *, within: np.ndarray | None = None) -> np.ndarray:
-        """True for each person in the cohort (and in ``within``, e.g. the footprint, when given)."""
-        c = criteria
+    def mask(self, criteria: CohortCriteria | CohortDefinition, *, within: np.ndarray | None = None) -> np.ndarray:
+        """True for each person in the cohort (and in ``within``, e.g. the footprint, when given).
+
+        ``criteria`` is plain criteria (one group) or a definition: the people in any of its non-empty groups
+        (everyone when none has a criterion), less those in any non-empty exclusion; opted-out people as it says.
+        """
         keep = np.ones(self.n, dtype=bool) if within is None else np.asarray(within, dtype=bool).copy()
-        if not c.include_opted_out:
+        if not isinstance(criteria, CohortDefinition | CohortCriteria):
+            raise TypeError(f"expected CohortCriteria or CohortDefinition, not {type(criteria).__name__}")
+        if not criteria.include_opted_out:
             keep &= ~self.opted_out
+        if isinstance(criteria, CohortCriteria):
+            return self._match(criteria, keep)
+        groups = criteria.active_groups()
+        if groups:
+            chosen = self._match(groups[0], keep.copy())
+            for group in groups[1:]:
+                chosen |= self._match(group, keep.copy())
+            keep = chosen
+        for exclusion in criteria.active_exclusions():
+            keep &= ~self._match(exclusion, keep.copy())
+        return keep
+
+    def _match(self, c: CohortCriteria, keep: np.ndarray) -> np.ndarray:
+        """``keep`` (changed in place) narrowed to the people who meet every criterion of one group (the opt-out
+        is the caller's)."""
         if c.age_min > 0:
             keep &= self.age >= c.age_min
         if c.age_max < MAX_AGE:
@@ -325,7 +601,7 @@ class CohortIndex:
             keep &= self.air_quality_rank > 1 - c.air_quality_worst_share + 1e-9
         return keep
 
-    def count(self, criteria: CohortCriteria, *, within: np.ndarray | None = None) -> int:
+    def count(self, criteria: CohortCriteria | CohortDefinition, *, within: np.ndarray | None = None) -> int:
         """How many people are in the cohort (unsuppressed: show it with ``format_count``)."""
         return int(np.count_nonzero(self.mask(criteria, within=within)))
 
