@@ -1,9 +1,11 @@
-"""Cohort builder: every criterion on hand-made people, the fast index against a plain pandas reference, suppressed
-summaries, breakdowns and map rates, the pseudonymised list, and the saved cohorts and export audit rows."""
+"""Cohort builder: every criterion on hand-made people, OR groups and exclusions, the fast index against a plain
+pandas reference (criteria and combined definitions), suppressed summaries, breakdowns and map rates, the
+pseudonymised list, and the saved cohorts (old and new formats) and export audit rows."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -18,7 +20,7 @@ from cohort_store import db as cohort_db
 from cohort_store import exports, repository
 from cohort_store.models import COHORT_METADATA, TABLE_PREFIX, ExportAudit
 from phm_core import cohorts
-from phm_core.cohorts import CohortCriteria, CohortIndex
+from phm_core.cohorts import CohortCriteria, CohortDefinition, CohortIndex
 from phm_core.synth.schema import CONDITION_NAMES
 
 pytestmark = pytest.mark.unit
@@ -165,6 +167,206 @@ def test_criteria_are_described_in_words() -> None:
     ]
 
 
+# --- OR groups and exclusions ---------------------------------------------------------------------------------------
+
+OLDER = CohortCriteria(age_min=65)
+FELL = CohortCriteria(age_min=65, falls_min=1)
+SEVERE = CohortCriteria(frailty=("severe",))
+FRAIL = CohortCriteria(frailty=("moderate", "severe"))
+CARE_HOME = CohortCriteria(care_home=True)
+PALLIATIVE = CohortCriteria(palliative_care=True)
+EMPTY = CohortCriteria()
+
+
+def _definition_ids(hand_made, definition: CohortDefinition) -> set[str]:
+    people, index = hand_made
+    return set(people.loc[index.mask(definition), "person_id"])
+
+
+@pytest.mark.parametrize(
+    ("definition", "expected"),
+    [
+        # aged 65+ and (fell in the last year or severe frailty): a fell and is severe (counted once), j fell
+        (CohortDefinition(groups=(FELL, replace(SEVERE, age_min=65))), {"a", "d", "j"}),
+        (CohortDefinition(groups=(FELL, replace(SEVERE, age_min=65)), include_opted_out=True), {"a", "d", "h", "j"}),
+        # frail older people except those in a care home (a, j) or on the palliative care register (d)
+        (CohortDefinition(groups=(FRAIL,), exclusions=(CARE_HOME, PALLIATIVE)), {"b"}),
+        (CohortDefinition(groups=(FRAIL,), exclusions=(CARE_HOME,)), {"b", "d"}),
+        # an exclusion group needs all its criteria: care home and palliative care together is nobody here
+        (
+            CohortDefinition(groups=(FRAIL,), exclusions=(CohortCriteria(care_home=True, palliative_care=True),)),
+            {"a", "b", "d", "j"},
+        ),
+        # three groups: children, smokers at home in P2, people on the palliative care register
+        (
+            CohortDefinition(
+                groups=(
+                    CohortCriteria(age_max=15),
+                    CohortCriteria(smoker_in_household=True, places=("P2",)),
+                    PALLIATIVE,
+                )
+            ),
+            {"d", "e", "f"},
+        ),
+        # only an exclusion: everyone but care home residents
+        (CohortDefinition(exclusions=(CARE_HOME,)), set("bcdefgi")),
+        # an empty group adds nobody, an empty exclusion removes nobody
+        (CohortDefinition(groups=(OLDER, EMPTY)), {"a", "b", "c", "d", "j"}),
+        (CohortDefinition(groups=(EMPTY, OLDER, EMPTY)), {"a", "b", "c", "d", "j"}),
+        (CohortDefinition(groups=(OLDER,), exclusions=(EMPTY,)), {"a", "b", "c", "d", "j"}),
+        # no criterion anywhere: everyone (opted-out people as set), as the builder starts
+        (CohortDefinition(groups=(EMPTY, EMPTY)), set("abcdefgij")),
+        (CohortDefinition(groups=(EMPTY,), include_opted_out=True), set("abcdefghij")),
+        # the exclusion wins over every group
+        (
+            CohortDefinition(groups=(OLDER, CohortCriteria(age_max=15)), exclusions=(CohortCriteria(sexes=("F",)),)),
+            {"b", "d", "e"},
+        ),
+    ],
+)
+def test_or_groups_and_exclusions_on_hand_made_people(hand_made, definition, expected: set[str]) -> None:
+    assert _definition_ids(hand_made, definition) == expected
+    people, index = hand_made
+    assert index.count(definition) == len(expected)
+
+
+def test_a_definition_of_one_group_is_the_same_as_its_criteria(hand_made) -> None:
+    people, index = hand_made
+    for criteria in (OLDER, FRAIL, replace(OLDER, include_opted_out=True), EMPTY):
+        definition = CohortDefinition.of(criteria)
+        assert definition.groups == (replace(criteria, include_opted_out=False),)
+        assert definition.include_opted_out == criteria.include_opted_out
+        assert np.array_equal(index.mask(definition), index.mask(criteria))
+        assert cohorts.describe_criteria(definition) == cohorts.describe_criteria(criteria)
+        assert definition.to_dict() == criteria.to_dict()  # saved exactly as before
+    assert CohortDefinition.of(definition) is definition
+
+
+def test_a_footprint_narrows_a_combined_cohort(hand_made) -> None:
+    people, index = hand_made
+    in_place = (people["ltla24_code"] == "P1").to_numpy()
+    definition = CohortDefinition(groups=(FRAIL, CohortCriteria(age_max=15)), exclusions=(CARE_HOME,))
+    assert set(people.loc[index.mask(definition, within=in_place), "person_id"]) == {"b", "e"}
+    assert index.count(definition, within=in_place) == 2
+    assert in_place.sum() == 5  # ``within`` is not changed
+
+
+def test_definitions_are_validated() -> None:
+    with pytest.raises(ValueError, match="1 to 3 groups"):
+        CohortDefinition(groups=(OLDER, FRAIL, SEVERE, CARE_HOME))
+    with pytest.raises(ValueError, match="1 to 3 groups"):
+        CohortDefinition(groups=())
+    with pytest.raises(ValueError, match="at most 2 exclusion"):
+        CohortDefinition(exclusions=(CARE_HOME, PALLIATIVE, OLDER))
+    with pytest.raises(ValueError, match="whole cohort, not in a group"):
+        CohortDefinition(groups=(CohortCriteria(age_min=65, include_opted_out=True),))
+    with pytest.raises(ValueError, match="whole cohort, not in a group"):
+        CohortDefinition(exclusions=(CohortCriteria(care_home=True, include_opted_out=True),))
+    with pytest.raises(ValueError, match="must be CohortCriteria"):
+        CohortDefinition(groups=({"age_min": 65},))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="unknown cohort definition keys: colour"):
+        CohortDefinition.from_dict({"groups": [{}], "colour": "red"})
+    with pytest.raises(ValueError, match="unknown cohort criteria: colour"):
+        CohortDefinition.from_dict({"groups": [{"colour": "red"}]})
+    with pytest.raises(ValueError, match="cannot itself hold groups"):
+        CohortDefinition.from_dict({"groups": [{"groups": [{}]}]})
+    with pytest.raises(TypeError):
+        CohortIndex.from_people(_hand_made()).mask({"age_min": 65})  # type: ignore[arg-type]
+
+
+def test_definitions_round_trip_through_json() -> None:
+    definition = CohortDefinition(
+        groups=(CohortCriteria(age_min=65, frailty=("moderate", "severe"), imd_quintiles=(1, 2)), FELL, EMPTY),
+        exclusions=(CARE_HOME, CohortCriteria(conditions=("cancer", "copd"), condition_match="any")),
+        include_opted_out=True,
+    )
+    saved = json.loads(json.dumps(definition.to_dict()))
+    assert saved == {
+        "groups": [
+            {"age_min": 65, "frailty": ["moderate", "severe"], "imd_quintiles": [1, 2]},
+            {"age_min": 65, "falls_min": 1},
+            {},
+        ],
+        "exclusions": [{"care_home": True}, {"conditions": ["cancer", "copd"], "condition_match": "any"}],
+        "include_opted_out": True,
+    }
+    assert CohortDefinition.from_dict(saved) == definition
+    simplified = definition.simplified()
+    assert simplified.groups == definition.groups[:2] and simplified.exclusions == definition.exclusions
+    assert CohortDefinition.from_dict(json.loads(json.dumps(simplified.to_dict()))) == simplified
+    # The scenarios page opens saved cohorts with CohortCriteria.from_dict: a combined one comes back whole.
+    assert CohortCriteria.from_dict(saved) == definition
+    # One group and no exclusion is saved as plain criteria (older code reads it); empty groups do not count.
+    assert CohortDefinition(groups=(OLDER, EMPTY)).simplified().to_dict() == OLDER.to_dict()
+    assert CohortDefinition(groups=(OLDER, EMPTY)).as_criteria() == OLDER
+    assert CohortDefinition(groups=(OLDER,), exclusions=(CARE_HOME,)).as_criteria() is None
+    assert CohortDefinition(groups=(EMPTY, EMPTY)).is_empty()
+    assert not CohortDefinition(exclusions=(CARE_HOME,)).is_empty()
+
+
+#: A cohort as saved before groups existed (CohortCriteria.to_dict of age 65+, moderate or severe frailty).
+OLD_SAVED = {
+    "age_min": 65, "age_max": 120, "sexes": [], "segments": [], "conditions": [], "condition_match": "all",
+    "ltc_min": 0, "ltc_max": None, "frailty": ["moderate", "severe"], "medicines_min": 0, "falls_min": 0,
+    "palliative_care": None, "care_home": None, "risk_tiers": [], "imd_quintiles": [], "places": [], "pcns": [],
+    "practices": [], "air_quality_worst_share": None, "smoker_in_household": None, "include_opted_out": True,
+}  # fmt: skip
+
+
+def test_cohorts_saved_in_the_old_format_open_as_one_group(hand_made) -> None:
+    people, index = hand_made
+    opened = CohortDefinition.from_dict(OLD_SAVED)
+    assert opened == CohortDefinition(
+        groups=(CohortCriteria(age_min=65, frailty=("moderate", "severe")),), include_opted_out=True
+    )
+    assert _definition_ids(hand_made, opened) == {"a", "b", "d", "j"}
+    assert opened.to_dict() == OLD_SAVED  # saved again, it is unchanged
+    partial = CohortDefinition.from_dict({"age_max": 15, "conditions": ["asthma"]})  # older rows may miss keys
+    assert partial.groups == (CohortCriteria(age_max=15, conditions=("asthma",)),)
+    assert not partial.include_opted_out and _definition_ids(hand_made, partial) == {"e", "f"}
+
+
+def test_combined_cohorts_read_as_a_sentence() -> None:
+    names = {"practice": {"G3": "Riverside Surgery"}, "pcn": {"N1": "Orwell PCN"}}
+    definition = CohortDefinition(
+        groups=(
+            CohortCriteria(age_min=65, frailty=("severe",)),
+            EMPTY,  # left out of the words as of the count
+            CohortCriteria(age_min=65, falls_min=1, practices=("G3",)),
+        ),
+        exclusions=(CARE_HOME, PALLIATIVE),
+    )
+    assert cohorts.describe_criteria(definition, names=names) == [
+        "People aged 65 or over and with severe frailty (eFI)",
+        "or people aged 65 or over, who fell in the last 12 months and registered with Riverside Surgery",
+        "except people living in a care home or on the palliative care register",
+        "opted-out people excluded",
+    ]
+    assert cohorts.describe_cohort(definition, names=names) == (
+        "People aged 65 or over and with severe frailty (eFI); or people aged 65 or over, who fell in the last 12 "
+        "months and registered with Riverside Surgery; except people living in a care home or on the palliative "
+        "care register; opted-out people excluded."
+    )
+    women = CohortDefinition(
+        groups=(
+            CohortCriteria(sexes=("F",), age_min=50, age_max=70, conditions=("copd", "heart_failure")),
+            CohortCriteria(sexes=("M",), age_max=15, pcns=("N1", "U"), condition_match="any"),
+        ),
+        exclusions=(CohortCriteria(care_home=False, ltc_max=0),),
+        include_opted_out=True,
+    )
+    assert cohorts.describe_criteria(women, names=names) == [
+        "Women aged 50 to 70 and with COPD and heart failure",
+        "or boys aged 0 to 15 and in Orwell PCN or not in a PCN",
+        "except people with no long-term condition and not living in a care home",
+        "opted-out people included",
+    ]
+    only_exclusion = CohortDefinition(exclusions=(CARE_HOME,))
+    assert cohorts.describe_cohort(only_exclusion) == (
+        "Everyone; except people living in a care home; opted-out people excluded."
+    )
+
+
 # --- the index against a plain pandas reference --------------------------------------------------------------------
 
 
@@ -248,6 +450,50 @@ def test_the_index_agrees_with_a_plain_pandas_filter_on_many_random_cohorts() ->
     assert non_empty > 20
 
 
+def _reference_definition(people: pd.DataFrame, d: CohortDefinition) -> np.ndarray:
+    """The definition with plain pandas: any non-empty group (everyone if none), less any non-empty exclusion."""
+
+    def match(c: CohortCriteria) -> np.ndarray:
+        return _reference(people, replace(c, include_opted_out=True))
+
+    groups = [g for g in d.groups if g != CohortCriteria()]
+    exclusions = [g for g in d.exclusions if g != CohortCriteria()]
+    keep = np.ones(len(people), dtype=bool) if d.include_opted_out else ~people["opted_out"].to_numpy()
+    if groups:
+        keep &= np.logical_or.reduce([match(g) for g in groups])
+    for exclusion in exclusions:
+        keep &= ~match(exclusion)
+    return keep
+
+
+def _random_group(rng: np.random.Generator, people: pd.DataFrame) -> CohortCriteria:
+    if rng.random() < 0.15:
+        return CohortCriteria()  # an empty group now and then: it must add or remove nobody
+    return replace(_random_criteria(rng, people), include_opted_out=False)
+
+
+def test_the_index_agrees_with_a_plain_pandas_filter_on_many_random_definitions() -> None:
+    people = scored_people()
+    index = CohortIndex.from_people(people)
+    rng = np.random.default_rng(12)
+    widened = narrowed = non_empty = 0
+    for _ in range(60):
+        definition = CohortDefinition(
+            groups=tuple(_random_group(rng, people) for _ in range(int(rng.integers(1, 4)))),
+            exclusions=tuple(_random_group(rng, people) for _ in range(int(rng.integers(0, 3)))),
+            include_opted_out=bool(rng.random() < 0.3),
+        )
+        mask = index.mask(definition)
+        assert np.array_equal(mask, _reference_definition(people, definition)), definition
+        assert index.count(definition) == mask.sum()
+        non_empty += mask.any()
+        first = CohortDefinition(groups=definition.groups[:1], include_opted_out=definition.include_opted_out)
+        without_exclusions = replace(definition, exclusions=())
+        widened += index.count(without_exclusions) > index.count(first) and bool(definition.active_groups()[:1])
+        narrowed += index.count(definition) < index.count(without_exclusions)
+    assert non_empty > 30 and widened > 10 and narrowed > 10  # the OR and the exclusions were really exercised
+
+
 # --- suppressed aggregates -------------------------------------------------------------------------------------------
 
 
@@ -265,6 +511,33 @@ def test_a_small_cohort_shows_no_number_that_would_reveal_its_size() -> None:
     breakdown = cohorts.cohort_breakdown(index, small, dimension="sex", base=base)
     assert breakdown["in_cohort"].isna().all() or (breakdown["in_cohort"].fillna(0) == 0).all()
     assert breakdown["people"].notna().all()
+
+
+def test_a_small_combined_cohort_is_suppressed_too() -> None:
+    people = scored_people()
+    index = CohortIndex.from_people(people)
+    base = index.mask(CohortCriteria())
+    # Very old people or children with cancer, except women: a handful, each group itself maybe not small.
+    definition = next(
+        d
+        for age in range(95, 120)
+        for d in [
+            CohortDefinition(
+                groups=(CohortCriteria(age_min=age), CohortCriteria(age_max=15, conditions=("cancer",))),
+                exclusions=(CohortCriteria(sexes=("F",)),),
+            )
+        ]
+        if 1 <= index.count(d) <= 7
+    )
+    small = index.mask(definition)
+    assert cohorts.format_count(int(small.sum())) == "fewer than 8"
+    summary = cohorts.cohort_summary(people, small, base=base)
+    assert summary["cohort"].isna().all() and summary["share"].isna().all()
+    breakdowns = {d: cohorts.cohort_breakdown(index, small, dimension=d, base=base) for d in cohorts.BREAKDOWNS}
+    table = cohorts.aggregate_export(breakdowns, summary)
+    assert not pd.to_numeric(table["in_cohort"], errors="coerce").dropna().between(1, 7).any()
+    rates = cohorts.rate_by_lsoa(index, small, base=base)
+    assert not rates["in_cohort"].dropna().between(1, 7).any()
 
 
 def test_breakdowns_add_up_and_hide_small_groups_with_a_second_cell() -> None:
@@ -383,6 +656,10 @@ def test_cohorts_are_saved_reopened_updated_by_name_and_deleted(engine) -> None:
         assert CohortCriteria.from_dict(reopened.criteria) == CohortCriteria(age_min=75)
         with pytest.raises(ValueError, match="name"):
             repository.save_cohort(s, name="   ", icb_code="E54000023", criteria={})
+        combined = CohortDefinition(groups=(FRAIL, FELL), exclusions=(CARE_HOME,))
+        saved = repository.save_cohort(s, name="Frail or fell", icb_code="E54000023", criteria=combined.to_dict())
+        assert CohortDefinition.from_dict(repository.get_cohort(s, saved.id).criteria) == combined
+        assert repository.delete_cohort(s, saved.id)
         assert repository.delete_cohort(s, first.id) and not repository.delete_cohort(s, first.id)
         assert [c.name for c in repository.list_cohorts(s, icb_code="E54000023")] == ["Children with asthma"]
 
@@ -412,3 +689,20 @@ def test_every_export_writes_one_audit_row_with_its_reason_and_checksum(engine, 
         rows = repository.list_exports(s, icb_code="E54000023")
         assert [r.kind for r in rows] == ["aggregates", "pseudonymised_list"]
         assert repository.list_exports(s, icb_code="E54000022") == []
+
+
+def test_a_combined_cohort_is_exported_with_its_definition(engine, hand_made) -> None:
+    people, index = hand_made
+    definition = CohortDefinition(
+        groups=(FRAIL, CohortCriteria(falls_min=3)), exclusions=(PALLIATIVE,), include_opted_out=True
+    )
+    mask = index.mask(definition)
+    common = {"icb_code": "E54000023", "footprint": "Test ICB", "criteria": definition.to_dict()}
+    with Session(engine) as s:
+        content, row = exports.export_pseudonymised_list(
+            s, people=people, mask=mask, reason="Frailty MDT case finding", **common
+        )
+    listed = [line.split(",")[0] for line in content.decode().splitlines()[1:]]
+    assert sorted(listed) == ["a", "b", "h", "j"]  # frail or 3+ falls (h, opted out but included), not d
+    assert row.rows == 4 and row.include_opted_out
+    assert CohortDefinition.from_dict(row.criteria) == definition
