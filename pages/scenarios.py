@@ -33,8 +33,9 @@ intervention = scenarios_ui.choose_intervention()
 criteria, cohort_label = scenarios_ui.choose_cohort(intervention, footprint.icb_code)
 mask = index.mask(criteria, within=inside)
 eligible = int(mask.sum())
+cohort_text = f"{cohort_label.capitalize()}: " + "; ".join(cohorts.describe_criteria(criteria, names=names))
 st.metric("People eligible", cohorts.format_count(eligible))
-st.caption(f"{cohort_label.capitalize()}: " + "; ".join(cohorts.describe_criteria(criteria, names=names)) + ".")
+st.caption(cohort_text + ".")
 
 st.subheader("2. Assumptions")
 edited = scenarios_ui.assumption_inputs(intervention)
@@ -46,23 +47,37 @@ seed = right.number_input("Random seed", min_value=0, max_value=2**31 - 1, value
 st.subheader("3. What would change in a year")
 if eligible == 0:
     st.info("Nobody is eligible: choose another cohort.")
-    layout.footer()
-    st.stop()
-result = scenarios_ui.run_scenario(name or intervention.label, edited, people, mask, seed=int(seed), draws=int(draws))
-scenarios_ui.show_summary(result)
-st.caption(
-    f"Baseline: the cohort's activity in the 12 months before the index date; {draws:,} draws, seed {seed}. People "
-    "eligible from 1 to 7 are suppressed. Costs at national unit costs. Modelled figures on SYNTHETIC data."
-)
-st.plotly_chart(sc.shift_figure({result["name"]: result["summary"]}), key="scenario_shift")
-st.button(
-    "Add to the comparison",
-    key="scenario_add",
-    on_click=scenarios_ui.add_to_comparison,
-    args=(result,),
-    icon=":material/add_chart:",
-    help=f"Compare up to {sc.MAX_SCENARIOS} scenarios; one with the same name is replaced.",
-)
+elif edited is None:
+    st.warning(
+        "An assumption above cannot be used (its message says why): correct it to run the scenario. The other "
+        "values and the comparison below are kept.",
+        icon=":material/warning:",
+    )
+else:
+    result = scenarios_ui.run_scenario(
+        name or intervention.label,
+        edited,
+        people,
+        mask,
+        seed=int(seed),
+        draws=int(draws),
+        criteria=criteria,
+        cohort=cohort_text,
+    )
+    scenarios_ui.show_summary(result)
+    st.caption(
+        f"Baseline: the cohort's activity in the 12 months before the index date; {draws:,} draws, seed {seed}. "
+        "People eligible from 1 to 7 are suppressed. Costs at national unit costs. Modelled figures on SYNTHETIC data."
+    )
+    st.plotly_chart(sc.shift_figure({result["name"]: result["summary"]}), key="scenario_shift")
+    st.button(
+        "Add to the comparison",
+        key="scenario_add",
+        on_click=scenarios_ui.add_to_comparison,
+        args=(result,),
+        icon=":material/add_chart:",
+        help=f"Compare up to {sc.MAX_SCENARIOS} scenarios; one with the same name is replaced.",
+    )
 
 st.subheader("Comparison")
 items = scenarios_ui.comparison()
@@ -74,9 +89,12 @@ else:
     display = sc.comparison_display(table, list(results))
     st.dataframe(display, hide_index=True, width="stretch", height=38 + 35 * len(display))
     st.caption("Median (95% interval) of each outcome. Modelled figures on SYNTHETIC data.")
+    with st.expander("Assumptions of each scenario", icon=":material/tune:"):
+        st.dataframe(scenarios_ui.assumptions_display(items), hide_index=True, width="stretch")
+        st.caption("Most likely (low to high); '(yours)' where the scenario's value differs from the default.")
     st.plotly_chart(sc.comparison_figure(results), key="scenario_comparison_avoided")
     st.plotly_chart(sc.shift_figure(results), key="scenario_comparison_shift")
-    buttons = st.columns(len(items) + 1)
+    buttons = st.columns(sc.MAX_SCENARIOS)
     for column, item in zip(buttons, items, strict=False):
         column.button(
             f"Remove {item['name']}",
@@ -85,13 +103,5 @@ else:
             args=(item["name"],),
             icon=":material/close:",
         )
-    buttons[-1].download_button(
-        "Download the comparison (CSV)",
-        data=scenarios_ui.comparison_csv(items),
-        file_name="SYNTHETIC-scenario-comparison.csv",
-        mime="text/csv",
-        key="scenario_download",
-        on_click="ignore",
-        icon=":material/download:",
-    )
+    scenarios_ui.export_panel(items, icb_code=footprint.icb_code, footprint_label=place_name)
 layout.footer()

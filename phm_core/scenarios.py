@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from phm_core.cohorts import CohortCriteria
+from phm_core.cohorts import SMALL_NUMBER, CohortCriteria
 from phm_core.palettes import NHS_BLUE, NHS_MID_GREY, NHS_PALE_GREY, NHS_WARM_YELLOW
 from phm_core.risk import style_figure
 from phm_core.stats import suppress
@@ -66,36 +66,70 @@ MAX_SCENARIOS = 3
 
 @dataclass(frozen=True)
 class Assumption:
-    """An uncertain quantity: most likely ``value`` within ``low``..``high`` (a PERT distribution), its source, and
-    whether it is a judgement (``assumed``) rather than a published figure."""
+    """An uncertain quantity: most likely ``value`` within ``low``..``high`` (a PERT distribution), its source,
+    whether it is a judgement (``assumed``) rather than a published figure, and whether the user ``changed`` it."""
 
     value: float
     low: float
     high: float
     source: str
     assumed: bool = True
+    changed: bool = False
 
     def __post_init__(self) -> None:
         if not self.low <= self.value <= self.high:
             raise ValueError(f"an assumption needs low <= value <= high, not {self.low}, {self.value}, {self.high}")
 
-    def with_value(self, value: float, *, lower: float = -np.inf, upper: float = np.inf) -> Assumption:
-        """The same assumption with a new most likely value and its range scaled with it (the same relative
-        uncertainty; moved instead when the old value was 0), kept within ``lower``..``upper``; marked as changed."""
-        if self.value != 0:
-            factor = value / self.value
-            low, high = sorted((self.low * factor, self.high * factor))
-        else:
-            low, high = self.low + value, self.high + value
-        low, high = max(lower, min(low, value)), min(upper, max(high, value))
+    def with_range(self, value: float, low: float, high: float, *, default_text: str | None = None) -> Assumption:
+        """The user's most likely value and range, marked as changed (an assumption); the source says what the
+        default was (``default_text``, e.g. '5%, range 0% to 12%') and where it came from."""
+        default_text = default_text or f"{self.value:g}, range {self.low:g} to {self.high:g}"
         return replace(
             self,
             value=value,
             low=low,
             high=high,
-            source=f"Changed by the user (default {self.value:g}: {self.source})",
+            source=f"Changed by the user (default {default_text}: {self.source})",
             assumed=True,
+            changed=True,
         )
+
+    def with_value(self, value: float, *, lower: float = -np.inf, upper: float = np.inf) -> Assumption:
+        """The same assumption with a new most likely value and its range scaled with it (the same relative
+        uncertainty; moved instead when the old value was 0), kept within ``lower``..``upper``; marked as changed.
+        This is what the page does when only the most likely value is edited (see :meth:`AssumptionSpec.follow`)."""
+        low, high = self.scaled_range(value, lower=lower, upper=upper)
+        return self.with_range(value, low, high, default_text=f"{self.value:g}")
+
+    def scaled_range(self, value: float, *, lower: float = -np.inf, upper: float = np.inf) -> tuple[float, float]:
+        """The range for a new most likely value with the same relative uncertainty (see :meth:`with_value`)."""
+        if self.value != 0:
+            factor = value / self.value
+            low, high = sorted((self.low * factor, self.high * factor))
+        else:
+            low, high = self.low + value, self.high + value
+        return max(lower, min(low, value)), min(upper, max(high, value))
+
+
+def range_problem(low: float, value: float, high: float, *, lower: float, upper: float, unit: str = "") -> str | None:
+    """What is wrong with a low / most likely / high triple (in the units shown), or None when it can be used:
+    each within ``lower``..``upper`` and low <= most likely <= high."""
+
+    def shown(x: float) -> str:
+        return f"GBP {x:,.2f}".replace(".00", "") if unit == "GBP" else f"{x:g}{unit}"
+
+    values = {"low": low, "most likely": value, "high": high}
+    if not all(np.isfinite(v) for v in values.values()):
+        return "Enter a number in each box."
+    for name, x in values.items():
+        if x < lower or x > upper:
+            where = f"between {shown(lower)} and {shown(upper)}" if np.isfinite(upper) else f"at least {shown(lower)}"
+            return f"The {name} value ({shown(x)}) must be {where}."
+    if low > value:
+        return f"Low ({shown(low)}) is above the most likely value ({shown(value)}): lower it or raise the most likely."
+    if value > high:
+        return f"The most likely value ({shown(value)}) is above high ({shown(high)}): raise high or lower it."
+    return None
 
 
 def pert(assumption: Assumption, size: int, rng: np.random.Generator) -> np.ndarray:
@@ -137,6 +171,121 @@ class Intervention:
         for kind, effect in self.effects.items():
             if not -1 <= effect.low <= effect.high <= 1:
                 raise ValueError(f"{self.key}: the effect on {kind} must lie between -1 and 1")
+        if self.cost_per_participant.low < 0:
+            raise ValueError(f"{self.key}: the cost per participant cannot be negative")
+
+
+@dataclass(frozen=True)
+class AssumptionSpec:
+    """How one assumption of an intervention is shown and edited: its ``key`` (``reach``, ``uptake``, ``cost``,
+    ``effect_<kind>``), label, unit (``%`` or ``GBP``), the factor from stored to shown values (100 or 1), and the
+    bounds of what may be entered, in shown units (shares 0 to 100%, effects -100% to 100%, costs from GBP 0)."""
+
+    key: str
+    label: str
+    unit: str
+    scale: float
+    lower: float
+    upper: float
+    assumption: Assumption
+
+    def shown(self, x: float) -> float:
+        """A stored value in shown units (percent for shares and effects), to two decimals."""
+        return round(float(x) * self.scale, 2)
+
+    def text(self, x: float) -> str:
+        """A stored value as words: '5%' or 'GBP 40'."""
+        return f"GBP {self.shown(x):g}" if self.unit == "GBP" else f"{self.shown(x):g}%"
+
+    def defaults(self) -> tuple[float, float, float]:
+        """The default low, most likely and high, in shown units."""
+        a = self.assumption
+        return self.shown(a.low), self.shown(a.value), self.shown(a.high)
+
+    def auto_range(self, value: float) -> tuple[float, float]:
+        """The range (shown units) that goes with a most likely value (shown units) when only that was edited: the
+        default's relative uncertainty, as :meth:`Assumption.with_value`, within the bounds."""
+        low, high = self.assumption.scaled_range(
+            value / self.scale, lower=self.lower / self.scale, upper=self.upper / self.scale
+        )
+        return self.shown(low), self.shown(high)
+
+    def follow(self, previous: float, new: float, low: float, high: float) -> tuple[float, float]:
+        """The range after the most likely value moved from ``previous`` to ``new`` (shown units): it moves with the
+        value while it is the range that went with ``previous`` (nobody set it); a range the user set stays."""
+        if np.allclose((low, high), self.auto_range(previous), atol=1e-6):
+            return self.auto_range(new)
+        return low, high
+
+    def problem(self, low: float, value: float, high: float) -> str | None:
+        """What is wrong with the values entered (shown units), or None (see :func:`range_problem`)."""
+        return range_problem(low, value, high, lower=self.lower, upper=self.upper, unit=self.unit)
+
+    def edited(self, low: float, value: float, high: float) -> Assumption:
+        """The assumption from the values entered (shown units; check :meth:`problem` first): the default itself
+        when they are the default's, otherwise the user's, its source saying what the default was."""
+        if np.allclose((low, value, high), self.defaults(), atol=1e-9):
+            return self.assumption
+        a = self.assumption
+        return a.with_range(
+            value / self.scale,
+            low / self.scale,
+            high / self.scale,
+            default_text=f"{self.text(a.value)}, range {self.text(a.low)} to {self.text(a.high)}",
+        )
+
+
+def assumption_specs(intervention: Intervention) -> list[AssumptionSpec]:
+    """The editable assumptions of an intervention: reach, uptake, other cost per participant, then each effect."""
+    specs = [
+        AssumptionSpec("reach", "Reach", "%", 100.0, 0.0, 100.0, intervention.reach),
+        AssumptionSpec("uptake", "Uptake", "%", 100.0, 0.0, 100.0, intervention.uptake),
+        AssumptionSpec(
+            "cost", "Other cost per participant", "GBP", 1.0, 0.0, np.inf, intervention.cost_per_participant
+        ),
+    ]
+    specs += [
+        AssumptionSpec(f"effect_{kind}", f"Effect on {REDUCIBLE[kind].lower()}", "%", 100.0, -100.0, 100.0, a)
+        for kind, a in intervention.effects.items()
+    ]
+    return specs
+
+
+def with_assumptions(intervention: Intervention, assumptions: Mapping[str, Assumption]) -> Intervention:
+    """The intervention with some assumptions replaced (keys as in :func:`assumption_specs`)."""
+    unknown = set(assumptions) - {spec.key for spec in assumption_specs(intervention)}
+    if unknown:
+        raise ValueError(f"{intervention.key}: no assumption {', '.join(sorted(unknown))}")
+    effects = {kind: assumptions.get(f"effect_{kind}", a) for kind, a in intervention.effects.items()}
+    return replace(
+        intervention,
+        reach=assumptions.get("reach", intervention.reach),
+        uptake=assumptions.get("uptake", intervention.uptake),
+        cost_per_participant=assumptions.get("cost", intervention.cost_per_participant),
+        effects=effects,
+    )
+
+
+def assumption_table(intervention: Intervention) -> pd.DataFrame:
+    """Every assumption of an intervention in shown units: key, label, unit, low, most likely, high, its evidence
+    ('Published evidence' or 'Assumption'), whether the user changed it, and its source."""
+    rows = []
+    for spec in assumption_specs(intervention):
+        a = spec.assumption
+        rows.append(
+            {
+                "key": spec.key,
+                "label": spec.label,
+                "unit": spec.unit,
+                "low": spec.shown(a.low),
+                "most_likely": spec.shown(a.value),
+                "high": spec.shown(a.high),
+                "evidence": "Assumption" if a.assumed else "Published evidence",
+                "changed": a.changed,
+                "source": a.source,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def _a(value: float, low: float, high: float, source: str, *, assumed: bool = True) -> Assumption:
@@ -560,6 +709,75 @@ def comparison_display(table: pd.DataFrame, names: Sequence[str]) -> pd.DataFram
             for m, lo, hi in zip(table[f"{name}: median"], table[f"{name}: low"], table[f"{name}: high"], strict=True)
         ]
     return out
+
+
+COST_OUTCOMES = ("cost_avoided", "cost_added_elsewhere", "intervention_cost", "net_saving")
+
+
+def _unit(outcome: str) -> str:
+    if outcome == "people_reached":
+        return "people"
+    return "GBP" if outcome in COST_OUTCOMES else "activity"
+
+
+def comparison_export(items: Sequence[Mapping]) -> pd.DataFrame:
+    """The comparison as a table that describes itself, for the CSV download: one row per item, and four columns
+    per scenario (``scenario_<n>_low``, ``_central``, ``_high`` and ``_text``; the scenarios' names are in rows, not
+    headers, so nothing a user typed becomes a column name).
+
+    ``items`` are the scenarios compared, each a mapping with ``name``, ``intervention`` (its label), ``cohort``
+    (the cohort in words), ``eligible``, ``draws``, ``seed``, ``assumptions`` (:func:`assumption_table`) and
+    ``summary`` (:func:`summarise`, suppressed). Rows: section ``scenario`` (name, intervention, cohort, people
+    eligible: blank with 'fewer than 8' for 1 to 7, draws, seed), ``assumption`` (low, most likely and high in the
+    units shown, and the source of each: 'Changed by the user (default ...)' when edited), ``outcome`` (median and 95%
+    interval, rounded; blank for a suppressed cohort). Every figure is modelled on SYNTHETIC data."""
+    if len(items) > MAX_SCENARIOS:
+        raise ValueError(f"compare at most {MAX_SCENARIOS} scenarios")
+    rows: dict[tuple[str, str], dict] = {}
+
+    def row(section: str, item: str, label: str, unit: str, measure: str) -> dict:
+        fixed = {"data": "SYNTHETIC", "section": section, "item": item, "label": label, "unit": unit}
+        return rows.setdefault((section, item), fixed | {"measure": measure})
+
+    for number, scenario in enumerate(items, start=1):
+        col = f"scenario_{number}"
+        eligible = int(scenario["eligible"])
+        small = 0 < eligible <= SMALL_NUMBER
+        for item, label, text in (
+            ("name", "Scenario name", scenario["name"]),
+            ("intervention", "Intervention", scenario["intervention"]),
+            ("cohort", "People (cohort)", scenario["cohort"]),
+        ):
+            row("scenario", item, label, "", "text")[f"{col}_text"] = text
+        counted = row("scenario", "eligible", "People eligible (cohort)", "people", "count (1 to 7 suppressed)")
+        counted[f"{col}_central"] = np.nan if small else eligible
+        counted[f"{col}_text"] = f"fewer than {SMALL_NUMBER + 1}" if small else ""
+        row("scenario", "draws", "Monte Carlo draws", "draws", "value")[f"{col}_central"] = scenario["draws"]
+        row("scenario", "seed", "Random seed", "", "value")[f"{col}_central"] = scenario["seed"]
+        for a in scenario["assumptions"].itertuples(index=False):
+            r = row("assumption", a.key, a.label, a.unit, "low, most likely, high (PERT distribution)")
+            r[f"{col}_low"], r[f"{col}_central"], r[f"{col}_high"] = a.low, a.most_likely, a.high
+            r[f"{col}_text"] = f"{a.evidence}: {a.source}"  # a changed one's source starts 'Changed by the user'
+        for o in scenario["summary"].itertuples(index=False):
+            r = row("outcome", o.outcome, o.label, _unit(o.outcome), "median and 95% interval, in a year")
+            for part, value in (("low", o.low), ("central", o.median), ("high", o.high)):
+                r[f"{col}_{part}"] = round(value) if pd.notna(value) else np.nan
+    order = {"scenario": 0, "assumption": 1, "outcome": 2}
+    table = pd.DataFrame(sorted(rows.values(), key=lambda r: order[r["section"]]))
+    columns = ["data", "section", "item", "label", "unit", "measure"]
+    for number in range(1, len(items) + 1):
+        for part in ("low", "central", "high", "text"):
+            column = f"scenario_{number}_{part}"
+            if column not in table:
+                table[column] = np.nan
+            if part == "text":
+                table[column] = table[column].fillna("").astype(object)
+            else:  # whole numbers are written as such ('2000', not '2000.0') unless the column holds a fraction
+                values = table[column].to_numpy(dtype=np.float64, na_value=np.nan)
+                whole = bool(np.all(np.isnan(values) | (values == np.round(values))))
+                table[column] = pd.array(values, dtype="Float64").astype("Int64" if whole else "Float64")
+            columns.append(column)
+    return table[columns]
 
 
 # --- figures ------------------------------------------------------------------------------------------------------

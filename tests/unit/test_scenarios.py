@@ -1,6 +1,7 @@
 """Scenarios: the arithmetic on hand-made numbers, Monte Carlo intervals (seeded, centred on the arithmetic, tight
-when nothing is uncertain), the shift between settings, the comparison of up to three, suppression, and that every
-default says where it comes from."""
+when nothing is uncertain, wider with a wider range), editing low / most likely / high (checked, marked as the
+user's), the shift between settings, the comparison of up to three and its self-describing export, suppression, and
+that every default says where it comes from."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from cohort_fixtures import scored_people
 
 from phm_core import scenarios as sc
-from phm_core.cohorts import CohortIndex
+from phm_core.cohorts import CohortIndex, to_csv_bytes
 
 pytestmark = pytest.mark.unit
 
@@ -162,7 +163,7 @@ def test_a_changed_value_is_marked_as_the_users_and_widens_the_range() -> None:
     assert changed.low == pytest.approx(default.low * 0.95 / default.value)  # the same relative uncertainty
     none = sc.INTERVENTIONS["medication_review"].effects["emergency_admissions"].with_value(0.0)
     assert (none.low, none.value, none.high) == (0, 0, 0)  # no effect means no effect in every draw
-    assert changed.source.startswith("Changed by the user (default 0.7")
+    assert changed.source.startswith("Changed by the user (default 0.7") and changed.changed and not default.changed
     with pytest.raises(ValueError, match="reach"):
         _intervention(reach=sc.Assumption(1.2, 1.0, 1.5, "test"))
     with pytest.raises(ValueError, match="unknown activity"):
@@ -180,3 +181,129 @@ def test_default_scenarios_on_the_synthetic_population_avoid_activity() -> None:
         avoided = summary.loc[[f"{kind}_avoided" for kind in intervention.effects], "median"]
         assert (avoided > 0).all(), intervention.key
         assert summary.loc["people_reached", "median"] <= mask.sum()
+
+
+def _interval(effect: sc.Assumption, *, seed: int = 5) -> tuple[float, float, float]:
+    scenario = sc.Scenario("Test", _intervention(effects={"emergency_admissions": effect}), 1000, BASELINE)
+    row = sc.summarise(sc.simulate(scenario, rng=np.random.default_rng(seed), draws=4000)).set_index("outcome")
+    return tuple(row.loc["emergency_admissions_avoided", ["low", "median", "high"]])
+
+
+def test_the_monte_carlo_uses_the_edited_range() -> None:
+    narrow = _interval(sc.Assumption(0.1, 0.08, 0.12, "test"))
+    wide = _interval(sc.Assumption(0.1, 0.0, 0.4, "test"))
+    fixed = _interval(_certain(0.1))
+    assert wide[0] < narrow[0] and wide[2] > narrow[2] * 1.5  # a wider range, a wider interval
+    assert fixed[2] - fixed[0] < narrow[2] - narrow[0]  # a zero-width range leaves chance alone
+    draws = sc.simulate(
+        sc.Scenario("Test", _intervention(cost_per_participant=_certain(100)), 1000, BASELINE),
+        rng=np.random.default_rng(1),
+        draws=500,
+    )
+    assert np.allclose(draws["intervention_cost"] / draws["people_reached"], 100)  # the same cost in every draw
+    spread = sc.simulate(
+        sc.Scenario("Test", _intervention(cost_per_participant=sc.Assumption(100, 50, 300, "test")), 1000, BASELINE),
+        rng=np.random.default_rng(1),
+        draws=500,
+    )
+    each = spread["intervention_cost"] / spread["people_reached"]
+    assert each.min() >= 50 and each.max() <= 300 and each.max() - each.min() > 100
+
+
+def test_low_most_likely_and_high_entered_by_the_user() -> None:
+    intervention = sc.INTERVENTIONS["medication_review"]
+    specs = {spec.key: spec for spec in sc.assumption_specs(intervention)}
+    assert list(specs) == ["reach", "uptake", "cost", "effect_emergency_admissions"]
+    effect = specs["effect_emergency_admissions"]
+    assert effect.defaults() == (0, 5, 12) and (effect.lower, effect.upper) == (-100, 100)
+    assert effect.edited(0, 5, 12) is intervention.effects["emergency_admissions"]  # unchanged: the default itself
+    mine = effect.edited(2, 8, 30)
+    assert (mine.low, mine.value, mine.high) == pytest.approx((0.02, 0.08, 0.30)) and mine.changed and mine.assumed
+    assert mine.source.startswith("Changed by the user (default 5%, range 0% to 12%: Cochrane review")
+    fixed = effect.edited(8, 8, 8)
+    assert np.all(sc.pert(fixed, 100, np.random.default_rng(1)) == 0.08)  # a zero-width range: a fixed value
+    assert specs["cost"].edited(10, 40, 500).source.startswith("Changed by the user (default GBP 40, range GBP 20")
+
+    # Only the most likely value moved: the range moves with it (as with_value) until the user sets it.
+    reach = specs["reach"]
+    assert reach.follow(70, 35, 50, 90) == (25, 45)
+    assert reach.follow(35, 70, 25, 45) == (50, 90)
+    assert reach.follow(70, 95, 50, 90) == (pytest.approx(67.86), 100)  # kept within 0 to 100%
+    assert reach.follow(70, 35, 60, 90) == (60, 90)  # the user's range stays
+
+    assert effect.problem(0, 5, 12) is None and effect.problem(-20, -10, 0) is None  # effects can be negative
+    assert effect.problem(6, 5, 12) == (
+        "Low (6%) is above the most likely value (5%): lower it or raise the most likely."
+    )
+    assert effect.problem(0, 15, 12) == "The most likely value (15%) is above high (12%): raise high or lower it."
+    assert effect.problem(-120, 5, 12) == "The low value (-120%) must be between -100% and 100%."
+    assert reach.problem(50, 70, 101) == "The high value (101%) must be between 0% and 100%."
+    assert specs["cost"].problem(-5, 40, 80) == "The low value (GBP -5) must be at least GBP 0."
+    assert specs["cost"].problem(0, 40, 1e6) is None  # no upper bound on cost
+    assert reach.problem(float("nan"), 70, 90) == "Enter a number in each box."
+
+    edited = sc.with_assumptions(
+        intervention, {"reach": reach.edited(10, 20, 30), "effect_emergency_admissions": fixed}
+    )
+    assert edited.reach.value == pytest.approx(0.2) and edited.effects["emergency_admissions"] is fixed
+    assert edited.uptake is intervention.uptake and edited.label == intervention.label
+    table = sc.assumption_table(edited).set_index("key")
+    assert table.loc["reach", ["low", "most_likely", "high"]].tolist() == [10, 20, 30] and table.loc["reach", "changed"]
+    assert table.loc["effect_emergency_admissions", "evidence"] == "Assumption"  # the user's, no longer published
+    assert table.loc["uptake", "evidence"] == "Assumption" and not table.loc["uptake", "changed"]
+    with pytest.raises(ValueError, match="no assumption effect_bed_days"):
+        sc.with_assumptions(intervention, {"effect_bed_days": fixed})
+    with pytest.raises(ValueError, match="cost per participant cannot be negative"):
+        _intervention(cost_per_participant=sc.Assumption(10, -5, 20, "test"))
+
+
+def _item(name: str, intervention: sc.Intervention, eligible: int) -> dict:
+    scenario = sc.Scenario(name, intervention, eligible, {k: v * eligible / 1000 for k, v in BASELINE.items()})
+    summary = sc.summarise(sc.simulate(scenario, rng=np.random.default_rng(3), draws=300))
+    return {
+        "name": name,
+        "intervention": intervention.label,
+        "cohort": "Everyone: aged 65 or over",
+        "eligible": eligible,
+        "draws": 300,
+        "seed": 3,
+        "assumptions": sc.assumption_table(intervention),
+        "summary": sc.suppress_small(summary, eligible=eligible),
+    }
+
+
+def test_the_comparison_export_describes_each_scenario() -> None:
+    costly = _intervention(
+        effects={"emergency_admissions": sc.Assumption(0.1, -0.05, 0.2, "test source")},
+        cost_per_participant=sc.Assumption(5_000, 4_000, 6_000, "test source"),
+    )
+    items = [
+        _item("=SUM(A1)", costly, 1000),
+        _item("Tiny", _intervention(reach=_certain(0.5).with_range(0.5, 0.25, 0.75)), 5),
+    ]
+    table = sc.comparison_export(items)
+    assert list(table.columns[:6]) == ["data", "section", "item", "label", "unit", "measure"]
+    assert list(table.columns[6:]) == [f"scenario_{n}_{p}" for n in (1, 2) for p in ("low", "central", "high", "text")]
+    assert list(dict.fromkeys(table["section"])) == ["scenario", "assumption", "outcome"]
+    rows = table.set_index("item")
+    assert rows.loc["name", "scenario_1_text"] == "=SUM(A1)" and rows.loc["intervention", "scenario_2_text"] == "Test"
+    assert rows.loc["eligible", "scenario_1_central"] == 1000 and rows.loc["eligible", "scenario_1_text"] == ""
+    assert pd.isna(rows.loc["eligible", "scenario_2_central"])  # 1 to 7 people: suppressed
+    assert rows.loc["eligible", "scenario_2_text"] == "fewer than 8"
+    assert rows.loc["seed", "scenario_2_central"] == 3 and rows.loc["draws", "scenario_1_central"] == 300
+    effect = rows.loc["effect_emergency_admissions"]
+    assert [effect[f"scenario_1_{p}"] for p in ("low", "central", "high")] == [-5, 10, 20]
+    assert effect["scenario_1_text"] == "Assumption: test source" and effect["measure"].startswith("low, most likely")
+    assert rows.loc["reach", "scenario_2_text"].startswith("Assumption: Changed by the user (default 0.5, range 0.5")
+    outcomes = table.loc[table["section"] == "outcome"]
+    assert outcomes["scenario_2_central"].isna().all()  # the tiny cohort shows no figures
+    net = rows.loc["net_saving"]
+    assert net["scenario_1_high"] < 0 and net["unit"] == "GBP"  # a net cost, negative
+    assert rows.loc["people_reached", "scenario_1_low"] < rows.loc["people_reached", "scenario_1_central"]
+
+    csv = to_csv_bytes(table).decode()
+    assert ",'=SUM(A1)," in csv  # the name would have run as a formula
+    assert f",{int(net['scenario_1_low'])}," in csv  # negative numbers stay numbers
+    assert ",300," in csv and ",300.0," not in csv  # whole numbers written as such
+    with pytest.raises(ValueError, match="at most 3"):
+        sc.comparison_export(items * 2)
