@@ -20,15 +20,16 @@ names = cohorts_ui.area_names(footprint.icb_code)
 place_name = geography.footprint_name(lsoa, footprint)
 
 st.markdown(
-    f"Pick the people of **{place_name}** who meet every criterion below; the counts, breakdowns and map follow "
-    "as you change them. Risk tiers come from the emergency admission model (see *Risk stratification*)."
+    f"Pick the people of **{place_name}** who meet every criterion of a group below. Add a group to take in other "
+    "people as well (*or people who ...*) or to leave people out (*except people who ...*). The counts, breakdowns "
+    "and map follow as you change them. Risk tiers come from the emergency admission model (see *Risk "
+    "stratification*)."
 )
 with st.expander("Saved cohorts", expanded=True, icon=":material/folder_open:"):
     cohorts_ui.saved_cohorts_panel(footprint.icb_code)
 
 st.subheader("Criteria")
 criteria = cohorts_ui.criteria_widgets(index, inside, names)
-st.button("Clear all criteria", key="cohort_clear", on_click=cohorts_ui.reset_criteria, icon=":material/restart_alt:")
 
 content = cohorts_ui.cohort_content(index, people, criteria, inside, names)
 st.subheader("The cohort")
@@ -46,9 +47,9 @@ columns[3].metric(
     f"{content['mean_risk']:.1%}" if content["mean_risk"] is not None else "suppressed",
     help="The model's chance of an emergency admission in the next 12 months, averaged over the cohort.",
 )
-st.caption("Criteria: " + "; ".join(cohorts.describe_criteria(criteria, names=names)) + ". SYNTHETIC data.")
+st.caption(cohorts_ui.describe(criteria, names, place_name) + " SYNTHETIC data.")
 if content["count"] == 0:
-    st.info("Nobody meets all of these criteria. Remove one to widen the cohort.")
+    st.info("Nobody is in this cohort. Remove a criterion or an exclusion to widen it.")
 
 cohorts_ui.show_summary(content["summary"])
 st.caption("Last 12 months = the year before the index date (1 April 2024). Blank = suppressed (1 to 7 people).")

@@ -1,16 +1,20 @@
 """Streamlit helpers of the cohort builder: the criteria widgets, the shared index, saved cohorts and exports.
 
 The index of an ICB's scored people (phm_core.cohorts.CohortIndex) is built once and shared by every user
-(``st.cache_resource``, read-only). The criteria a user is building live in their widgets and, so that they survive
-a visit to another page (the scenarios page uses them), in ``st.session_state[CRITERIA_STATE]``. Saved cohorts and
+(``st.cache_resource``, read-only). The cohort a user is building (phm_core.cohorts.CohortDefinition: groups of
+criteria combined with "or", and exclusions) lives in their widgets, one set per group (keys from
+``group_prefix``), and, so that it survives a visit to another page (the scenarios page uses it), in
+``st.session_state[CRITERIA_STATE]`` (``CohortDefinition.to_dict``). Saved cohorts and
 export audit rows are in the app's database (cohort_store).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,7 +26,7 @@ from cohort_store import db as cohort_db
 from cohort_store import exports, repository
 from cohort_store.models import MIN_REASON_LENGTH, ExportKind
 from phm_core import cohorts, geography
-from phm_core.cohorts import MAX_AGE, CohortCriteria, CohortIndex
+from phm_core.cohorts import MAX_AGE, MAX_EXCLUSIONS, MAX_GROUPS, CohortCriteria, CohortDefinition, CohortIndex
 from phm_core.segmentation import RISK_TIER_LABELS, RISK_TIERS, SEGMENT_KEYS, SEGMENT_LABELS
 from phm_core.settings import database_url
 from phm_core.synth.schema import CONDITION_LABELS, CONDITION_NAMES, FRAILTY_CATEGORIES, SEXES
@@ -137,6 +141,28 @@ def map_shapes(footprint: geography.Footprint, *, seed: int = synthetic.DEFAULT_
 
 # --- criteria <-> widgets ---------------------------------------------------------------------------------------
 
+OPTED_OUT_KEY = "cohort_include_opted_out"
+GROUPS_STATE = "cohort_group_count"  # how many "or people who ..." groups are shown (1 to MAX_GROUPS)
+EXCLUSIONS_STATE = "cohort_exclusion_count"  # how many "except people who ..." groups are shown (0 to MAX_EXCLUSIONS)
+EMPTY_GROUP_NOTE = "Nothing chosen in this group yet: it adds nobody until you choose a criterion."
+EMPTY_EXCLUSION_NOTE = "Nothing chosen here yet: it removes nobody until you choose a criterion."
+
+
+def group_prefix(position: int, *, exclusion: bool = False) -> str:
+    """The widget keys' prefix of a group: ``cohort_`` for the first (the keys used before groups existed),
+    ``cohort_or2_`` and ``cohort_or3_`` for the other groups, ``cohort_not1_`` and ``cohort_not2_`` for the
+    exclusions."""
+    if exclusion:
+        return f"cohort_not{position + 1}_"
+    return "cohort_" if position == 0 else f"cohort_or{position + 1}_"
+
+
+def group_title(position: int, *, exclusion: bool = False) -> str:
+    """What a group is called on the page, in the words of the cohort's sentence."""
+    if exclusion:
+        return "Except people who ..." if position == 0 else "Also except people who ..."
+    return "People who ..." if position == 0 else "Or people who ..."
+
 
 def _flag(value: bool | None) -> str:
     return "any" if value is None else ("yes" if value else "no")
@@ -146,81 +172,108 @@ def _unflag(value: str) -> bool | None:
     return None if value == "any" else value == "yes"
 
 
-def state_from_criteria(criteria: CohortCriteria) -> dict[str, object]:
-    """The widget values (by key) that show ``criteria``."""
+def state_from_criteria(criteria: CohortCriteria, prefix: str = "cohort_") -> dict[str, object]:
+    """The widget values (by key) that show one group's ``criteria`` (its opt-out setting is not a group's)."""
     c = criteria
     air = next((label for label, share in AIR_QUALITY_OPTIONS.items() if share == c.air_quality_worst_share), None)
-    return {
-        "cohort_age": (c.age_min, c.age_max),
-        "cohort_sexes": list(c.sexes),
-        "cohort_segments": list(c.segments),
-        "cohort_conditions": list(c.conditions),
-        "cohort_condition_match": c.condition_match,
-        "cohort_ltc": (min(c.ltc_min, MAX_LTC), MAX_LTC if c.ltc_max is None else min(c.ltc_max, MAX_LTC)),
-        "cohort_frailty": list(c.frailty),
-        "cohort_medicines_min": c.medicines_min,
-        "cohort_falls_min": c.falls_min,
-        "cohort_palliative_care": _flag(c.palliative_care),
-        "cohort_care_home": _flag(c.care_home),
-        "cohort_smoker_in_household": _flag(c.smoker_in_household),
-        "cohort_risk_tiers": list(c.risk_tiers),
-        "cohort_imd_quintiles": list(c.imd_quintiles),
-        "cohort_places": list(c.places),
-        "cohort_pcns": list(c.pcns),
-        "cohort_practices": list(c.practices),
-        "cohort_air_quality": air or "Anywhere",
-        "cohort_include_opted_out": c.include_opted_out,
+    values = {
+        "age": (c.age_min, c.age_max),
+        "sexes": list(c.sexes),
+        "segments": list(c.segments),
+        "conditions": list(c.conditions),
+        "condition_match": c.condition_match,
+        "ltc": (min(c.ltc_min, MAX_LTC), MAX_LTC if c.ltc_max is None else min(c.ltc_max, MAX_LTC)),
+        "frailty": list(c.frailty),
+        "medicines_min": c.medicines_min,
+        "falls_min": c.falls_min,
+        "palliative_care": _flag(c.palliative_care),
+        "care_home": _flag(c.care_home),
+        "smoker_in_household": _flag(c.smoker_in_household),
+        "risk_tiers": list(c.risk_tiers),
+        "imd_quintiles": list(c.imd_quintiles),
+        "places": list(c.places),
+        "pcns": list(c.pcns),
+        "practices": list(c.practices),
+        "air_quality": air or "Anywhere",
     }
+    return {prefix + key: value for key, value in values.items()}
 
 
-def criteria_from_state(state: dict) -> CohortCriteria:
-    """The criteria the widgets (by key) show; missing keys take the defaults."""
-    default = state_from_criteria(CohortCriteria())
-    value = {key: state.get(key, fallback) for key, fallback in default.items()}
-    ltc_min, ltc_max = value["cohort_ltc"]
+def criteria_from_state(state: Mapping[str, object], prefix: str = "cohort_") -> CohortCriteria:
+    """One group's criteria as its widgets (by key) show them; missing keys take the defaults."""
+    default = state_from_criteria(CohortCriteria(), prefix)
+    value: dict[str, Any] = {key.removeprefix(prefix): state.get(key, fallback) for key, fallback in default.items()}
+    ltc_min, ltc_max = value["ltc"]
     return CohortCriteria(
-        age_min=int(value["cohort_age"][0]),
-        age_max=int(value["cohort_age"][1]),
-        sexes=tuple(value["cohort_sexes"]),
-        segments=tuple(value["cohort_segments"]),
-        conditions=tuple(value["cohort_conditions"]),
-        condition_match=value["cohort_condition_match"],
+        age_min=int(value["age"][0]),
+        age_max=int(value["age"][1]),
+        sexes=tuple(value["sexes"]),
+        segments=tuple(value["segments"]),
+        conditions=tuple(value["conditions"]),
+        condition_match=value["condition_match"],
         ltc_min=int(ltc_min),
         ltc_max=None if ltc_max >= MAX_LTC else int(ltc_max),
-        frailty=tuple(value["cohort_frailty"]),
-        medicines_min=int(value["cohort_medicines_min"]),
-        falls_min=int(value["cohort_falls_min"]),
-        palliative_care=_unflag(value["cohort_palliative_care"]),
-        care_home=_unflag(value["cohort_care_home"]),
-        smoker_in_household=_unflag(value["cohort_smoker_in_household"]),
-        risk_tiers=tuple(value["cohort_risk_tiers"]),
-        imd_quintiles=tuple(int(q) for q in value["cohort_imd_quintiles"]),
-        places=tuple(value["cohort_places"]),
-        pcns=tuple(value["cohort_pcns"]),
-        practices=tuple(value["cohort_practices"]),
-        air_quality_worst_share=AIR_QUALITY_OPTIONS[value["cohort_air_quality"]],
-        include_opted_out=bool(value["cohort_include_opted_out"]),
+        frailty=tuple(value["frailty"]),
+        medicines_min=int(value["medicines_min"]),
+        falls_min=int(value["falls_min"]),
+        palliative_care=_unflag(value["palliative_care"]),
+        care_home=_unflag(value["care_home"]),
+        smoker_in_household=_unflag(value["smoker_in_household"]),
+        risk_tiers=tuple(value["risk_tiers"]),
+        imd_quintiles=tuple(int(q) for q in value["imd_quintiles"]),
+        places=tuple(value["places"]),
+        pcns=tuple(value["pcns"]),
+        practices=tuple(value["practices"]),
+        air_quality_worst_share=AIR_QUALITY_OPTIONS[value["air_quality"]],
     )
 
 
-def load_criteria(criteria: CohortCriteria, *, name: str | None = None) -> None:
-    """Put ``criteria`` into the widgets (call from a callback, before the widgets are drawn)."""
-    st.session_state.update(state_from_criteria(criteria))
-    st.session_state[CRITERIA_STATE] = criteria.to_dict()
+def state_from_definition(definition: CohortDefinition) -> dict[str, object]:
+    """The widget values (by key) of every group and exclusion of ``definition``, and how many of each to show."""
+    values: dict[str, object] = {
+        GROUPS_STATE: len(definition.groups),
+        EXCLUSIONS_STATE: len(definition.exclusions),
+        OPTED_OUT_KEY: definition.include_opted_out,
+    }
+    for position, group in enumerate(definition.groups):
+        values.update(state_from_criteria(group, group_prefix(position)))
+    for position, group in enumerate(definition.exclusions):
+        values.update(state_from_criteria(group, group_prefix(position, exclusion=True)))
+    return values
+
+
+def definition_from_state(state: Mapping[str, object]) -> CohortDefinition:
+    """The cohort the widgets (by key) show: its groups (empty ones kept, as shown) and exclusions."""
+    groups = int(state.get(GROUPS_STATE, 1))  # type: ignore[call-overload]
+    exclusions = int(state.get(EXCLUSIONS_STATE, 0))  # type: ignore[call-overload]
+    return CohortDefinition(
+        groups=tuple(criteria_from_state(state, group_prefix(i)) for i in range(groups)),
+        exclusions=tuple(criteria_from_state(state, group_prefix(i, exclusion=True)) for i in range(exclusions)),
+        include_opted_out=bool(state.get(OPTED_OUT_KEY, False)),
+    )
+
+
+def load_criteria(cohort: CohortCriteria | CohortDefinition, *, name: str | None = None) -> None:
+    """Put a cohort (plain criteria or a definition) into the widgets (call from a callback, before the widgets
+    are drawn)."""
+    definition = CohortDefinition.of(cohort)
+    st.session_state.update(state_from_definition(definition))
+    st.session_state[CRITERIA_STATE] = definition.to_dict()
     st.session_state[NAME_STATE] = name
 
 
-def current_criteria() -> CohortCriteria | None:
-    """The cohort last built on the cohort builder in this session (None if none)."""
+def current_criteria() -> CohortDefinition | None:
+    """The cohort last built on the cohort builder in this session (None if none): a definition, which
+    ``CohortIndex.mask``, ``count`` and ``cohorts.describe_criteria`` accept."""
     stored = st.session_state.get(CRITERIA_STATE)
-    return CohortCriteria.from_dict(stored) if stored else None
+    return CohortDefinition.from_dict(stored) if stored else None
 
 
 def _restore_widgets() -> None:
-    """Widget values are dropped when the user leaves the page: put back the criteria they had."""
+    """Widget values are dropped when the user leaves the page: put back the cohort they showed."""
     stored = st.session_state.get(CRITERIA_STATE)
     if stored and "cohort_age" not in st.session_state:
-        st.session_state.update(state_from_criteria(CohortCriteria.from_dict(stored)))
+        st.session_state.update(state_from_definition(CohortDefinition.from_dict(stored)))
 
 
 def _options(index: CohortIndex, key: str, inside: np.ndarray) -> list[str]:
@@ -228,30 +281,24 @@ def _options(index: CohortIndex, key: str, inside: np.ndarray) -> list[str]:
     return [index.categories[key][c] for c in codes if c >= 0]
 
 
-def criteria_widgets(index: CohortIndex, inside: np.ndarray, names: dict[str, dict[str, str]]) -> CohortCriteria:
-    """Draw the criteria widgets and return the criteria they show (also kept in the session)."""
-    _restore_widgets()
-    defaults = state_from_criteria(CohortCriteria())
-    for key, value in defaults.items():
-        st.session_state.setdefault(key, value)
+def _group_widgets(prefix: str, options: dict[str, list[str]], names: dict[str, dict[str, str]]) -> None:
+    """The criteria widgets of one group, in three tabs."""
     person, health, place = st.tabs(["Person", "Health and care", "Place and risk"])
     with person:
         left, right = st.columns(2)
-        left.slider("Age", 0, MAX_AGE, key="cohort_age")
-        right.multiselect("Sex", list(SEXES), format_func=cohorts.SEX_LABELS.__getitem__, key="cohort_sexes")
+        left.slider("Age", 0, MAX_AGE, key=f"{prefix}age")
+        right.multiselect("Sex", list(SEXES), format_func=cohorts.SEX_LABELS.__getitem__, key=f"{prefix}sexes")
         left.multiselect(
             "Segment (Bridges to Health)",
             list(SEGMENT_KEYS),
             format_func=SEGMENT_LABELS.__getitem__,
-            key="cohort_segments",
+            key=f"{prefix}segments",
         )
         right.selectbox(
-            "A smoker in the household", list(YES_NO), format_func=YES_NO.__getitem__, key="cohort_smoker_in_household"
-        )
-        left.toggle(
-            "Include people who opted out",
-            key="cohort_include_opted_out",
-            help="People with a national data opt-out are excluded by default, as they would be from a real extract.",
+            "A smoker in the household",
+            list(YES_NO),
+            format_func=YES_NO.__getitem__,
+            key=f"{prefix}smoker_in_household",
         )
     with health:
         left, right = st.columns(2)
@@ -259,36 +306,36 @@ def criteria_widgets(index: CohortIndex, inside: np.ndarray, names: dict[str, di
             "Long-term conditions (QOF registers)",
             list(CONDITION_NAMES),
             format_func=CONDITION_LABELS.__getitem__,
-            key="cohort_conditions",
+            key=f"{prefix}conditions",
         )
         left.radio(
             "People with",
             ["all", "any"],
             format_func={"all": "all of them", "any": "any of them"}.__getitem__,
             horizontal=True,
-            key="cohort_condition_match",
+            key=f"{prefix}condition_match",
         )
         right.slider(
             "Number of long-term conditions (multimorbidity)",
             0,
             MAX_LTC,
-            key="cohort_ltc",
+            key=f"{prefix}ltc",
             help=f"{MAX_LTC} at the top means {MAX_LTC} or more.",
         )
         right.multiselect(
             "Frailty (eFI, aged 65+)",
             list(FRAILTY_CATEGORIES),
             format_func=cohorts.FRAILTY_LABELS.__getitem__,
-            key="cohort_frailty",
+            key=f"{prefix}frailty",
         )
         columns = st.columns(4)
-        columns[0].number_input("Regular medicines at least", 0, 30, key="cohort_medicines_min")
-        columns[1].number_input("Falls in the last year at least", 0, 20, key="cohort_falls_min")
+        columns[0].number_input("Regular medicines at least", 0, 30, key=f"{prefix}medicines_min")
+        columns[1].number_input("Falls in the last year at least", 0, 20, key=f"{prefix}falls_min")
         columns[2].selectbox(
-            "Palliative care register", list(YES_NO), format_func=YES_NO.__getitem__, key="cohort_palliative_care"
+            "Palliative care register", list(YES_NO), format_func=YES_NO.__getitem__, key=f"{prefix}palliative_care"
         )
         columns[3].selectbox(
-            "Lives in a care home", list(YES_NO), format_func=YES_NO.__getitem__, key="cohort_care_home"
+            "Lives in a care home", list(YES_NO), format_func=YES_NO.__getitem__, key=f"{prefix}care_home"
         )
     with place:
         left, right = st.columns(2)
@@ -296,44 +343,151 @@ def criteria_widgets(index: CohortIndex, inside: np.ndarray, names: dict[str, di
             "Risk tier (emergency admission model)",
             list(RISK_TIERS),
             format_func=RISK_TIER_LABELS.__getitem__,
-            key="cohort_risk_tiers",
+            key=f"{prefix}risk_tiers",
         )
         right.multiselect(
-            "Deprivation quintile (1 = most deprived fifth of England)", [1, 2, 3, 4, 5], key="cohort_imd_quintiles"
+            "Deprivation quintile (1 = most deprived fifth of England)",
+            [1, 2, 3, 4, 5],
+            key=f"{prefix}imd_quintiles",
         )
         left.multiselect(
-            "Place",
-            _options(index, "place", inside),
-            format_func=lambda c: names["place"].get(c, c),
-            key="cohort_places",
+            "Place", options["place"], format_func=lambda c: names["place"].get(c, c), key=f"{prefix}places"
         )
         right.multiselect(
-            "Neighbourhood (PCN)",
-            _options(index, "pcn", inside),
-            format_func=lambda c: names["pcn"].get(c, c),
-            key="cohort_pcns",
+            "Neighbourhood (PCN)", options["pcn"], format_func=lambda c: names["pcn"].get(c, c), key=f"{prefix}pcns"
         )
         left.multiselect(
             "GP practice",
-            _options(index, "practice", inside),
+            options["practice"],
             format_func=lambda c: names["practice"].get(c, c),
-            key="cohort_practices",
+            key=f"{prefix}practices",
         )
         right.selectbox(
             "Air quality where they live",
             list(AIR_QUALITY_OPTIONS),
-            key="cohort_air_quality",
+            key=f"{prefix}air_quality",
             help="LSOAs ranked by the IoD air quality indicator; the most polluted holding this share of residents.",
         )
-    criteria = criteria_from_state(st.session_state)
-    if st.session_state.get(CRITERIA_STATE) != criteria.to_dict():
-        st.session_state[CRITERIA_STATE] = criteria.to_dict()
-    return criteria
+
+
+def _change_groups(*, add: bool, exclusion: bool, position: int = 0) -> None:
+    """Add an empty group (or exclusion) at the end, or remove one; the others keep their criteria (a callback)."""
+    definition = definition_from_state(st.session_state)
+    parts = list(definition.exclusions if exclusion else definition.groups)
+    if add:
+        parts.append(CohortCriteria())
+    else:
+        del parts[position]
+    changed = replace(definition, **{"exclusions" if exclusion else "groups": tuple(parts)})
+    load_criteria(changed, name=st.session_state.get(NAME_STATE))
+
+
+def _group_box(
+    group: CohortCriteria,
+    position: int,
+    *,
+    exclusion: bool,
+    removable: bool,
+    note: str | None,
+    options: dict[str, list[str]],
+    names: dict[str, dict[str, str]],
+) -> None:
+    prefix = group_prefix(position, exclusion=exclusion)
+    with st.container(border=True, key=f"{prefix}box"):
+        title, remove = st.columns([6, 1], vertical_alignment="center")
+        title.markdown(f"**{group_title(position, exclusion=exclusion)}**")
+        if removable:
+            remove.button(
+                "Remove",
+                key=f"{prefix}remove",
+                on_click=_change_groups,
+                kwargs={"add": False, "exclusion": exclusion, "position": position},
+                icon=":material/close:",
+                type="tertiary",
+                help="Remove this group and its criteria.",
+            )
+        if note:
+            st.caption(note)
+        _group_widgets(prefix, options, names)
+
+
+def criteria_widgets(index: CohortIndex, inside: np.ndarray, names: dict[str, dict[str, str]]) -> CohortDefinition:
+    """Draw the groups of criteria ("people who ...", "or people who ...", "except people who ...") with the
+    buttons that add and remove them, and return the cohort they show (also kept in the session)."""
+    _restore_widgets()
+    st.session_state.setdefault(GROUPS_STATE, 1)
+    st.session_state.setdefault(EXCLUSIONS_STATE, 0)
+    shown = CohortDefinition(
+        groups=(CohortCriteria(),) * int(st.session_state[GROUPS_STATE]),
+        exclusions=(CohortCriteria(),) * int(st.session_state[EXCLUSIONS_STATE]),
+    )
+    for key, value in state_from_definition(shown).items():
+        st.session_state.setdefault(key, value)
+    definition = definition_from_state(st.session_state)
+    options = {key: _options(index, key, inside) for key in ("place", "pcn", "practice")}
+    several = len(definition.groups) > 1
+    for position, group in enumerate(definition.groups):
+        _group_box(
+            group,
+            position,
+            exclusion=False,
+            removable=several,
+            note=EMPTY_GROUP_NOTE if several and group.is_empty() else None,
+            options=options,
+            names=names,
+        )
+    for position, group in enumerate(definition.exclusions):
+        _group_box(
+            group,
+            position,
+            exclusion=True,
+            removable=True,
+            note=EMPTY_EXCLUSION_NOTE if group.is_empty() else None,
+            options=options,
+            names=names,
+        )
+    add_or, add_except, opted_out, clear = st.columns([1, 1, 1.2, 1], vertical_alignment="center")
+    add_or.button(
+        "Or people who ...",
+        key="cohort_add_group",
+        on_click=_change_groups,
+        kwargs={"add": True, "exclusion": False},
+        icon=":material/add:",
+        disabled=len(definition.groups) >= MAX_GROUPS,
+        help=f"Add a group of other people to the cohort (at most {MAX_GROUPS} groups): anyone who meets every "
+        "criterion of at least one group is in it.",
+    )
+    add_except.button(
+        "Also except people who ..." if definition.exclusions else "Except people who ...",
+        key="cohort_add_exclusion",
+        on_click=_change_groups,
+        kwargs={"add": True, "exclusion": True},
+        icon=":material/block:",
+        disabled=len(definition.exclusions) >= MAX_EXCLUSIONS,
+        help=f"Leave out the people who meet every criterion of an exclusion group (at most {MAX_EXCLUSIONS}).",
+    )
+    opted_out.toggle(
+        "Include people who opted out",
+        key=OPTED_OUT_KEY,
+        help="People with a national data opt-out are excluded by default, as they would be from a real extract.",
+    )
+    clear.button("Clear all criteria", key="cohort_clear", on_click=reset_criteria, icon=":material/restart_alt:")
+    if st.session_state.get(CRITERIA_STATE) != definition.to_dict():
+        st.session_state[CRITERIA_STATE] = definition.to_dict()
+    return definition
+
+
+def describe(definition: CohortDefinition, names: dict[str, dict[str, str]], place_name: str) -> str:
+    """The cohort in words for the page: every criterion, or a sentence with "or" and "except" for groups."""
+    if definition.is_empty():
+        opted_out = "included" if definition.include_opted_out else "excluded"
+        return f"Criteria: none chosen, so everyone in {place_name}; opted-out people {opted_out}."
+    return "Criteria: " + cohorts.describe_cohort(definition, names=names)
 
 
 def reset_criteria() -> None:
-    """Clear every criterion (a button callback)."""
-    load_criteria(CohortCriteria())
+    """Clear every criterion, group and exclusion (a button callback)."""
+    load_criteria(CohortDefinition())
 
 
 # --- saved cohorts -------------------------------------------------------------------------------------------------
@@ -346,7 +500,7 @@ def _open_saved(icb_code: str) -> None:
     with session() as s:
         saved = repository.get_cohort(s, int(cohort_id))
     if saved is not None and saved.icb_code == icb_code:
-        load_criteria(CohortCriteria.from_dict(saved.criteria), name=saved.name)
+        load_criteria(CohortDefinition.from_dict(saved.criteria), name=saved.name)
         st.session_state["cohort_save_name"] = saved.name
 
 
@@ -363,8 +517,9 @@ def saved_cohorts_panel(icb_code: str) -> None:
     right.button("Open", key="cohort_open", on_click=_open_saved, args=(icb_code,), icon=":material/folder_open:")
 
 
-def save_panel(icb_code: str, criteria: CohortCriteria) -> None:
-    """Save the current criteria under a name (updating a cohort saved with that name)."""
+def save_panel(icb_code: str, criteria: CohortCriteria | CohortDefinition) -> None:
+    """Save the current cohort under a name (updating a cohort saved with that name); empty groups are left out,
+    and a cohort of one group without exclusions is saved as plain criteria (as before groups existed)."""
     st.session_state.setdefault("cohort_save_name", st.session_state.get(NAME_STATE) or "")
     with st.form("cohort_save_form", border=False):
         left, right = st.columns([4, 1], vertical_alignment="bottom")
@@ -377,7 +532,11 @@ def save_panel(icb_code: str, criteria: CohortCriteria) -> None:
     try:
         with session() as s:
             saved = repository.save_cohort(
-                s, name=name, icb_code=icb_code, criteria=criteria.to_dict(), created_by=_user_label()
+                s,
+                name=name,
+                icb_code=icb_code,
+                criteria=CohortDefinition.of(criteria).simplified().to_dict(),
+                created_by=_user_label(),
             )
     except ValueError as error:
         st.error(str(error))
@@ -398,16 +557,18 @@ def export_panel(
     *,
     people: pd.DataFrame,
     mask: np.ndarray,
-    criteria: CohortCriteria,
+    criteria: CohortCriteria | CohortDefinition,
     aggregates: pd.DataFrame,
     icb_code: str,
     footprint_label: str,
 ) -> None:
-    """Two exports, each with a reason and an audit row: suppressed aggregates, and the pseudonymised list."""
+    """Two exports, each with a reason and an audit row: suppressed aggregates, and the pseudonymised list, both of
+    the cohort's ``mask`` (every group and exclusion); the audit row holds the cohort's definition."""
     count = int(mask.sum())
     cohort_name = st.session_state.get(NAME_STATE)
     exported_by = _user_label()
-    common = {"icb_code": icb_code, "footprint": footprint_label, "criteria": criteria.to_dict()}
+    definition = CohortDefinition.of(criteria).simplified().to_dict()
+    common = {"icb_code": icb_code, "footprint": footprint_label, "criteria": definition}
     left, right = st.columns(2)
     with left:
         st.markdown("**Suppressed aggregates** (CSV): the summary and every breakdown, small numbers blank.")
@@ -513,10 +674,15 @@ def audit_panel(icb_code: str) -> None:
 
 
 def cohort_content(
-    index: CohortIndex, people: pd.DataFrame, criteria: CohortCriteria, inside: np.ndarray, names: dict
+    index: CohortIndex,
+    people: pd.DataFrame,
+    criteria: CohortCriteria | CohortDefinition,
+    inside: np.ndarray,
+    names: dict,
 ) -> dict:
-    """The cohort's mask, its base (the footprint's people, opted-out people as the criteria say), the suppressed
-    summary and breakdowns, and headline figures. Fast enough to run on every change of a criterion."""
+    """The cohort's mask (every group and exclusion), its base (the footprint's people, opted-out people as the
+    cohort says), the suppressed summary and breakdowns, and headline figures. Fast enough to run on every change
+    of a criterion."""
     mask = index.mask(criteria, within=inside)
     base = index.mask(CohortCriteria(include_opted_out=criteria.include_opted_out), within=inside)
     count, base_count = int(mask.sum()), int(base.sum())

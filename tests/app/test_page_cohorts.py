@@ -1,13 +1,23 @@
 """Cohort builder page: counts follow the criteria, breakdowns and the map are drawn, small numbers are suppressed,
-cohorts are saved and reopened, and exports need a recorded reason. SYNTHETIC, opted-out people excluded."""
+cohorts are saved and reopened, and exports need a recorded reason; OR groups and exclusions change the count and
+the sentence, are saved and reopened, reach the scenarios page, and old saved cohorts still open. SYNTHETIC,
+opted-out people excluded."""
 
 from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
+from sqlmodel import Session
 
+from cohort_store import repository
+from cohort_store.db import make_engine
+from phm_core.cohorts import CohortCriteria, CohortDefinition
+from phm_core.settings import database_url
 from phm_core.synth.io import SAMPLE_FRACTION_ENV
+from ui import cohorts as ui_cohorts
+from ui import risk as risk_ui
 
 pytestmark = pytest.mark.app
 
@@ -115,3 +125,162 @@ def test_exports_wait_for_a_reason(open_page) -> None:
     assert not _download(at, "cohort_download_aggregates").proto.disabled
     listed = _download(at, "cohort_download_list")
     assert not listed.proto.disabled and "people)" in listed.proto.label
+
+
+# --- OR groups and exclusions ----------------------------------------------------------------------------------------
+
+
+def _description(at) -> str:
+    return next(c.value for c in at.caption if c.value.startswith("Criteria:"))
+
+
+def _map_counts(at) -> tuple[int, int]:
+    """The map's people in the cohort, summed over the LSOAs shown, and the number of suppressed LSOAs."""
+    features = json.loads(at.get("deck_gl_json_chart")[0].proto.json)["layers"][0]["data"]["features"]
+    counts = [f["properties"]["count"] for f in features]
+    return sum(int(c.replace(",", "")) for c in counts if c != "fewer than 8"), counts.count("fewer than 8")
+
+
+def _expected(people, *, groups, exclusions) -> int:
+    """The cohort counted with plain pandas on the same synthetic people (opted-out people left out)."""
+    keep = ~people["opted_out"]
+    keep &= pd.concat(groups, axis=1).any(axis=1)
+    for exclusion in exclusions:
+        keep &= ~exclusion
+    return int(keep.sum())
+
+
+def test_an_or_group_and_exclusions_change_the_count_and_read_as_a_sentence(open_page) -> None:
+    at = open_page("cohorts.py")
+    at.slider(key="cohort_age").set_value((65, 120)).run()
+    at.multiselect(key="cohort_frailty").set_value(["severe"]).run()
+    severe = _count(at)
+    assert at.button(key="cohort_add_exclusion").label == "Except people who ..."
+
+    at.button(key="cohort_add_group").click().run()
+    assert not at.exception
+    assert _count(at) == severe  # the new, empty group adds nobody ...
+    assert ui_cohorts.EMPTY_GROUP_NOTE in [c.value for c in at.caption]  # ... and the page says so
+    assert _description(at).startswith("Criteria: Aged 65 or over; Frailty (eFI): Severe")
+    at.slider(key="cohort_or2_age").set_value((65, 120)).run()
+    at.number_input(key="cohort_or2_falls_min").set_value(1).run()
+    assert not at.exception
+    either = _count(at)
+    assert either > severe + 100
+    assert ui_cohorts.EMPTY_GROUP_NOTE not in [c.value for c in at.caption]
+    assert _description(at) == (
+        "Criteria: People aged 65 or over and with severe frailty (eFI); or people aged 65 or over and who fell in "
+        "the last 12 months; opted-out people excluded. SYNTHETIC data."
+    )
+
+    at.button(key="cohort_add_exclusion").click().run()
+    assert _count(at) == either  # an empty exclusion removes nobody
+    assert ui_cohorts.EMPTY_EXCLUSION_NOTE in [c.value for c in at.caption]
+    at.selectbox(key="cohort_not1_care_home").set_value("yes").run()
+    assert at.button(key="cohort_add_exclusion").label == "Also except people who ..."
+    at.button(key="cohort_add_exclusion").click().run()
+    at.selectbox(key="cohort_not2_palliative_care").set_value("yes").run()
+    assert not at.exception
+    final = _count(at)
+    assert 500 < final < either
+    assert at.button(key="cohort_add_exclusion").disabled  # at most two exclusions
+    assert _description(at).endswith(
+        "; except people living in a care home or on the palliative care register; opted-out people excluded. "
+        "SYNTHETIC data."
+    )
+    people = risk_ui.scored_population("E54000023")  # the page's people (shared cache), counted with pandas
+    older = people["age"] >= 65
+    assert final == _expected(
+        people,
+        groups=[older & (people["frailty"] == "severe"), older & (people["falls_y1"] >= 1)],
+        exclusions=[people["care_home"], people["palliative_care"]],
+    )
+    # Everything else on the page is of the combined cohort: the list export, the map and the summary.
+    assert f"({final:,} people)" in _download(at, "cohort_download_list").proto.label
+    shown, suppressed = _map_counts(at)
+    assert shown <= final <= shown + 7 * suppressed
+    assert at.dataframe[0].value.loc[0, "Cohort"] == f"{final:,}"
+    stored = at.session_state["cohort_current"]  # what the scenarios page reads (cohorts_ui.current_criteria)
+    definition = CohortDefinition.from_dict(stored)
+    assert len(definition.groups) == 2 and len(definition.exclusions) == 2
+
+    at.button(key="cohort_not1_remove").click().run()  # the palliative care exclusion moves up
+    assert at.selectbox(key="cohort_not1_palliative_care").value == "yes"
+    at.button(key="cohort_remove").click().run()  # remove the first group: the fallers' group moves up
+    assert not at.exception
+    assert at.number_input(key="cohort_falls_min").value == 1
+    assert _count(at) == _expected(
+        people, groups=[older & (people["falls_y1"] >= 1)], exclusions=[people["palliative_care"]]
+    )
+    at.button(key="cohort_clear").click().run()
+    assert _count(at) > 40_000 and len(at.get("button")) and not at.exception
+    assert _description(at).startswith("Criteria: none chosen, so everyone in")
+
+
+def test_a_combined_cohort_is_saved_reopened_and_used_by_the_scenarios_page(open_page) -> None:
+    at = open_page("cohorts.py")
+    at.multiselect(key="cohort_conditions").set_value(["asthma"]).run()
+    at.slider(key="cohort_age").set_value((5, 15)).run()
+    at.button(key="cohort_add_group").click().run()
+    at.multiselect(key="cohort_or2_conditions").set_value(["copd"]).run()
+    at.button(key="cohort_add_exclusion").click().run()
+    at.multiselect(key="cohort_not1_imd_quintiles").set_value([4, 5]).run()
+    combined = _count(at)
+    at.text_input(key="cohort_save_name").set_value("Asthma or COPD, deprived")
+    next(b for b in at.button if b.label == "Save cohort").click().run()
+    assert not at.exception and "Saved 'Asthma or COPD, deprived'" in at.success[0].value
+    at.button(key="cohort_clear").click().run()
+    assert at.session_state["cohort_group_count"] == 1 and at.session_state["cohort_exclusion_count"] == 0
+    at.button(key="cohort_open").click().run()
+    assert not at.exception
+    assert _count(at) == combined
+    assert at.multiselect(key="cohort_or2_conditions").value == ["copd"]
+    assert at.multiselect(key="cohort_not1_imd_quintiles").value == [4, 5]
+    stored = dict(at.session_state["cohort_current"])
+
+    scenarios = open_page("scenarios.py")  # another page of the same session: the builder's cohort comes along
+    scenarios.session_state["cohort_current"] = stored
+    scenarios.run()
+    scenarios.radio(key="scenario_cohort_source").set_value("builder").run()
+    assert not scenarios.exception
+    eligible = next(m.value for m in scenarios.metric if m.label == "People eligible")
+    assert eligible == f"{combined:,}"
+    assert any(
+        "or people with COPD; except people in deprivation quintile 4 or 5" in c.value for c in scenarios.caption
+    )
+
+
+def test_a_cohort_saved_in_the_old_format_opens_as_one_group(open_page) -> None:
+    at = open_page("cohorts.py")
+    everyone = _count(at)
+    old = CohortCriteria(age_min=75, care_home=True).to_dict()  # a row written before groups existed
+    engine = make_engine(database_url())
+    with Session(engine) as s:
+        repository.save_cohort(s, name="Care home residents 75+", icb_code="E54000023", criteria=old)
+    engine.dispose()
+    at.run()
+    at.button(key="cohort_open").click().run()
+    assert not at.exception
+    assert 0 < _count(at) < everyone / 50
+    assert at.slider(key="cohort_age").value == (75, 120) and at.selectbox(key="cohort_care_home").value == "yes"
+    assert at.session_state["cohort_group_count"] == 1 and at.session_state["cohort_exclusion_count"] == 0
+    assert _description(at) == (
+        "Criteria: Aged 75 or over; Living in a care home; Opted-out people excluded. SYNTHETIC data."
+    )
+
+
+def test_a_tiny_combined_cohort_is_suppressed(open_page) -> None:
+    at = open_page("cohorts.py")
+    at.slider(key="cohort_age").set_value((0, 15)).run()
+    at.multiselect(key="cohort_conditions").set_value(["cancer"]).run()
+    at.button(key="cohort_add_group").click().run()
+    at.slider(key="cohort_or2_age").set_value((100, 120)).run()  # children with cancer or centenarians ...
+    at.button(key="cohort_add_exclusion").click().run()
+    at.multiselect(key="cohort_not1_sexes").set_value(["F"]).run()  # ... except girls and women: a handful
+    assert not at.exception
+    metrics = _metrics(at)
+    assert metrics["People in the cohort"] == "fewer than 8"
+    assert metrics["Share of the footprint"] == "suppressed" and metrics["Mean predicted risk"] == "suppressed"
+    assert (at.dataframe[0].value["Cohort"] == "").all()
+    for table in at.dataframe[1:6]:
+        assert not table.value["in_cohort"].dropna().between(1, 7).any()
