@@ -118,11 +118,20 @@ def _person_ids(n: int, rng: np.random.Generator) -> np.ndarray:
 class _Generator:
     """One generation run; each step adds arrays to ``self.columns``."""
 
-    def __init__(self, inputs: SynthesisInputs, *, rng: np.random.Generator, fraction: float, progress: Progress):
+    def __init__(
+        self,
+        inputs: SynthesisInputs,
+        *,
+        rng: np.random.Generator,
+        fraction: float,
+        progress: Progress,
+        intervention_effect: float = p.INTERVENTION_EFFECT,
+    ):
         self.inputs = inputs
         self.rng = rng
         self.fraction = fraction
         self.progress = progress
+        self.intervention_effect = intervention_effect
         self.columns: dict[str, np.ndarray] = {}
 
     # -- people ------------------------------------------------------------------------------------------------
@@ -426,7 +435,7 @@ class _Generator:
             day = start[person] + np.floor(rng.random(person.size) * (end[person] - start[person])).astype(np.int64)
             if year == 2 and activity in ("emergency_admissions", "ambulance_conveyances"):
                 enrolled = c["intervention_day"][person]
-                prevented = (enrolled >= 0) & (day >= enrolled) & (rng.random(person.size) < p.INTERVENTION_EFFECT)
+                prevented = (enrolled >= 0) & (day >= enrolled) & (rng.random(person.size) < self.intervention_effect)
                 person, day = person[~prevented], day[~prevented]
             bed_days = np.zeros(person.size, dtype=np.int64)
             if activity == "emergency_admissions":
@@ -573,16 +582,29 @@ def generate_population(
     rng: np.random.Generator,
     fraction: float = 1.0,
     progress: Progress | None = None,
+    intervention_effect: float | None = None,
 ) -> Population:
     """Generate the synthetic population of one ICB (one row per Census 2021 resident, or a ``fraction``).
 
     Deterministic for the state of ``rng``. ``progress(share_done, message)`` is called as steps finish.
+    ``intervention_effect`` is the share of the simulated pilot's emergency admissions and ambulance conveyances
+    prevented after enrolment (default ``parameters.INTERVENTION_EFFECT``, 15%); other values are for testing how
+    an evaluation recovers a known effect.
     """
     if not isinstance(rng, np.random.Generator):
         raise TypeError("rng must be a numpy.random.Generator, e.g. numpy.random.default_rng(1)")
     if not 0 < fraction <= 1:
         raise ValueError(f"fraction must be more than 0 and at most 1, not {fraction}")
-    generator = _Generator(inputs, rng=rng, fraction=float(fraction), progress=progress or (lambda share, text: None))
+    effect = p.INTERVENTION_EFFECT if intervention_effect is None else float(intervention_effect)
+    if not 0 <= effect <= 1:
+        raise ValueError(f"intervention_effect must be from 0 to 1, not {intervention_effect}")
+    generator = _Generator(
+        inputs,
+        rng=rng,
+        fraction=float(fraction),
+        progress=progress or (lambda share, text: None),
+        intervention_effect=effect,
+    )
     generator.people()
     generator.latent()
     generator.smoking()
