@@ -94,9 +94,9 @@ else:
         st.caption("Most likely (low to high); '(yours)' where the scenario's value differs from the default.")
     st.plotly_chart(sc.comparison_figure(results), key="scenario_comparison_avoided")
     st.plotly_chart(sc.shift_figure(results), key="scenario_comparison_shift")
-    buttons = st.columns(sc.MAX_SCENARIOS)
-    for column, item in zip(buttons, items, strict=False):
-        column.button(
+    buttons = st.container(horizontal=True)
+    for item in items:
+        buttons.button(
             f"Remove {item['name']}",
             key=f"scenario_remove_{item['name']}",
             on_click=scenarios_ui.remove_from_comparison,

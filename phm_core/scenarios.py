@@ -235,6 +235,11 @@ class AssumptionSpec:
         )
 
 
+def _lower(label: str) -> str:
+    """A label inside a sentence: 'Emergency admissions' -> 'emergency admissions'; 'A&E ...' and 'GP ...' kept."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
 def assumption_specs(intervention: Intervention) -> list[AssumptionSpec]:
     """The editable assumptions of an intervention: reach, uptake, other cost per participant, then each effect."""
     specs = [
@@ -245,7 +250,7 @@ def assumption_specs(intervention: Intervention) -> list[AssumptionSpec]:
         ),
     ]
     specs += [
-        AssumptionSpec(f"effect_{kind}", f"Effect on {REDUCIBLE[kind].lower()}", "%", 100.0, -100.0, 100.0, a)
+        AssumptionSpec(f"effect_{kind}", f"Effect on {_lower(REDUCIBLE[kind])}", "%", 100.0, -100.0, 100.0, a)
         for kind, a in intervention.effects.items()
     ]
     return specs
@@ -637,7 +642,7 @@ def summarise(draws: pd.DataFrame, *, interval: tuple[float, float] = INTERVAL) 
     keys = [*OUTCOME_LABELS, *(f"{s}_change" for s in SETTINGS)]
     for key in keys:
         values = draws[key].to_numpy(dtype=np.float64)
-        label = OUTCOME_LABELS.get(key) or f"Change in {SETTINGS[key.removesuffix('_change')].lower()}"
+        label = OUTCOME_LABELS.get(key) or f"Change in {_lower(SETTINGS[key.removesuffix('_change')])}"
         rows.append(
             {
                 "outcome": key,
@@ -755,11 +760,11 @@ def comparison_export(items: Sequence[Mapping]) -> pd.DataFrame:
         row("scenario", "draws", "Monte Carlo draws", "draws", "value")[f"{col}_central"] = scenario["draws"]
         row("scenario", "seed", "Random seed", "", "value")[f"{col}_central"] = scenario["seed"]
         for a in scenario["assumptions"].itertuples(index=False):
-            r = row("assumption", a.key, a.label, a.unit, "low, most likely, high (PERT distribution)")
+            r = row("assumption", a.key, a.label, a.unit, "low / most likely / high (PERT distribution)")
             r[f"{col}_low"], r[f"{col}_central"], r[f"{col}_high"] = a.low, a.most_likely, a.high
             r[f"{col}_text"] = f"{a.evidence}: {a.source}"  # a changed one's source starts 'Changed by the user'
         for o in scenario["summary"].itertuples(index=False):
-            r = row("outcome", o.outcome, o.label, _unit(o.outcome), "median and 95% interval, in a year")
+            r = row("outcome", o.outcome, o.label, _unit(o.outcome), "median and 95% interval (in a year)")
             for part, value in (("low", o.low), ("central", o.median), ("high", o.high)):
                 r[f"{col}_{part}"] = round(value) if pd.notna(value) else np.nan
     order = {"scenario": 0, "assumption": 1, "outcome": 2}

@@ -1,9 +1,10 @@
 """Cohort builder and scenarios in a real browser: a PHM lead builds a cohort of frail older people, saves it,
 exports its suppressed aggregates with a reason (an audit row is written), then forecasts proactive care for that
-cohort on the scenarios page and adds it to the comparison."""
+cohort on the scenarios page, adds it to the comparison and downloads the comparison with a reason (audited too)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -115,12 +116,23 @@ def _journey(page, app_url: str, data_dir: Path) -> None:
     page.locator("button:not([disabled])", has_text="Add to the comparison").first.click()
     _wait_settled(page)
     page.get_by_role("heading", name="Comparison").wait_for()
+    assert page.locator("button[disabled]", has_text="Download the comparison (CSV)").count() == 1  # no reason yet
+    page.get_by_role("textbox", name="Reason for this export").fill("Frailty business case: proactive care")
+    page.keyboard.press("Tab")
+    _wait_settled(page)
     with page.expect_download() as download:
         page.locator("button:not([disabled])", has_text="Download the comparison (CSV)").first.click()
     comparison = Path(download.value.path()).read_text(encoding="utf-8")
-    assert "Proactive neighbourhood team care: median" in comparison
-    admissions = next(line for line in comparison.splitlines() if ",Emergency admissions avoided," in line)
-    median, low, high = (float(x) for x in admissions.split(",")[3:6])
+    assert comparison.startswith("data,section,item,label,unit,measure,scenario_1_low,scenario_1_central")
+    assert ",name,Scenario name,,text,,,,Proactive neighbourhood team care" in comparison
+    assert re.search(r",eligible,People eligible \(cohort\),people,[^,]+,," + str(frail) + ",,", comparison)
+    admissions = next(line for line in comparison.splitlines() if ",emergency_admissions_avoided," in line)
+    low, median, high = (float(x) for x in admissions.split(",")[6:9])
     assert 0 <= low <= median <= high and median > 0
-    assert re.search(r"People eligible \(cohort\),\d+", comparison)
+    engine = make_engine(f"sqlite:///{data_dir / 'phm_navigator.sqlite'}")
+    with Session(engine) as s:
+        latest = repository.list_exports(s, limit=1)[0]
+    engine.dispose()
+    assert (latest.kind, latest.reason) == ("scenario_comparison", "Frailty business case: proactive care")
+    assert latest.sha256 == hashlib.sha256(comparison.encode("utf-8")).hexdigest()
     assert page.locator("[data-testid='stException']").count() == 0

@@ -293,7 +293,8 @@ def test_the_comparison_export_describes_each_scenario() -> None:
     assert rows.loc["seed", "scenario_2_central"] == 3 and rows.loc["draws", "scenario_1_central"] == 300
     effect = rows.loc["effect_emergency_admissions"]
     assert [effect[f"scenario_1_{p}"] for p in ("low", "central", "high")] == [-5, 10, 20]
-    assert effect["scenario_1_text"] == "Assumption: test source" and effect["measure"].startswith("low, most likely")
+    assert effect["scenario_1_text"] == "Assumption: test source"
+    assert effect["measure"].startswith("low / most likely / high")
     assert rows.loc["reach", "scenario_2_text"].startswith("Assumption: Changed by the user (default 0.5, range 0.5")
     outcomes = table.loc[table["section"] == "outcome"]
     assert outcomes["scenario_2_central"].isna().all()  # the tiny cohort shows no figures
