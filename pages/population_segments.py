@@ -6,6 +6,7 @@ from phm_core import segmentation
 from phm_core.synth import GENERATOR_VERSION
 from phm_core.synth.schema import INDEX_DATE
 from ui import data, layout, synthetic
+from ui import risk as risk_ui
 from ui.footprint import select_footprint
 
 footprint, _ = select_footprint()
@@ -46,10 +47,13 @@ with segments_column:
     st.plotly_chart(segmentation.people_and_cost_figure(summary), key="segments_people_cost")
 with risk_column:
     st.subheader("Risk framing")
+    model_risk = risk_ui.model_tier_summary(footprint, include_opted_out=include_opted_out)
+    risk = risk if model_risk is None else model_risk
     st.plotly_chart(segmentation.risk_pyramid_figure(risk), key="segments_risk_pyramid")
     headline = segmentation.risk_headline(risk)
     if headline:
         st.markdown(headline)
+    st.caption(risk_ui.INTERIM_TIERS_NOTE if model_risk is None else risk_ui.MODEL_TIERS_NOTE)
 
 activity_columns = {
     "label": "Segment",

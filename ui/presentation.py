@@ -28,6 +28,7 @@ from phm_core.settings import data_dir
 from phm_core.synth.io import population_folder, read_metadata
 from ui import data, layout, profiles, synthetic
 from ui import maturity as maturity_ui
+from ui import risk as risk_ui
 
 SLIDE_STATE = "presentation_slide"
 BIG_FONT = 20
@@ -147,7 +148,10 @@ def board_pack_content(footprint: geography.Footprint) -> board_pack.BoardPackCo
     lsoas = geography.lsoas_in(data.lsoa_table(), footprint)
     risk_content = None
     if population_stored(footprint.icb_code):
-        risk_content = risk(footprint)
+        risk_content = dict(risk(footprint))
+        model_risk = risk_ui.model_tier_summary(footprint, include_opted_out=False)
+        if model_risk is not None:  # the fitted model's tiers, as on the Risk stratification page
+            risk_content["risk"] = model_risk
     maturity = None
     latest = latest_maturity(footprint)
     if latest is not None:
@@ -354,16 +358,20 @@ def risk_slide(footprint: geography.Footprint) -> None:
         "SYNTHETIC DATA: modelled people matched to published figures for this ICB, not real patients.",
         icon=":material/science:",
     )
+    model_risk = risk_ui.model_tier_summary(footprint, include_opted_out=False)
+    tiers = content["risk"] if model_risk is None else model_risk
     left, right = st.columns([3, 2], gap="large")
     with left:
-        chart(big(segmentation.risk_pyramid_figure(content["risk"]), height=540), "slide_pyramid")
+        chart(big(segmentation.risk_pyramid_figure(tiers), height=540), "slide_pyramid")
     with right:
-        headline = segmentation.risk_headline(content["risk"])
+        headline = segmentation.risk_headline(tiers)
         st.markdown(headline or "The high-risk tier's share is suppressed for this footprint (small numbers).")
         st.markdown(f"Risk tiers of {content['people']:,} synthetic people: high (top 5%), rising (next 15%), low.")
     st.caption(
         "Source: PHM Navigator synthetic population (Census 2021 ages, modelled QOF prevalence, life "
-        "expectancy by deprivation); interim points-based risk score. Counts of 1 to 7 suppressed."
+        "expectancy by deprivation). "
+        + (risk_ui.INTERIM_TIERS_NOTE if model_risk is None else risk_ui.MODEL_TIERS_NOTE)
+        + " Counts of 1 to 7 suppressed."
     )
 
 

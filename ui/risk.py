@@ -81,6 +81,33 @@ def risk_models(icb_code: str, *, seed: int = synthetic.DEFAULT_SEED) -> risk.Ri
         return _models(icb_code, seed, fraction, MODEL_VERSION)
 
 
+def stored_models(icb_code: str, *, seed: int = synthetic.DEFAULT_SEED) -> risk.RiskModels | None:
+    """The ICB's fitted risk models if they are already stored, else None (never trains)."""
+    try:
+        return _models(icb_code, seed, synthetic.sample_fraction(), MODEL_VERSION)
+    except ModelsNotStored:
+        return None
+
+
+def model_tier_summary(
+    footprint: geography.Footprint, *, include_opted_out: bool, seed: int = synthetic.DEFAULT_SEED
+) -> pd.DataFrame | None:
+    """The footprint's people by the fitted model's risk tier (suppressed, as on the Risk stratification page), or
+    None while the ICB's models are not trained. Pages that must not start a minute of training (segments, the
+    presentation) use this and fall back to the interim points score."""
+    if stored_models(footprint.icb_code, seed=seed) is None:
+        return None
+    content = pyramid_content(footprint, include_opted_out, seed, synthetic.sample_fraction(), MODEL_VERSION)
+    return content["summary"]
+
+
+INTERIM_TIERS_NOTE = (
+    "Interim tiers from a points score (age, conditions, frailty, last year's admissions): the fitted risk model's "
+    "tiers replace them here once it has been trained on the Risk stratification page."
+)
+MODEL_TIERS_NOTE = "Tiers from the fitted emergency admission risk model (see Risk stratification)."
+
+
 @st.cache_resource(show_spinner="Scoring everyone's risk ...", max_entries=4)
 def _scored(icb_code: str, seed: int, fraction: float, version: str) -> pd.DataFrame:
     people = synthetic.segmented_population(icb_code, seed=seed)

@@ -95,3 +95,16 @@ def test_choosing_another_segment_redraws_the_map(open_page) -> None:
     after = _map(at)["layers"][0]["data"]["features"]
     assert [f["properties"]["fill"] for f in before] != [f["properties"]["fill"] for f in after]
     assert "Stable long-term condition (SYNTHETIC)" in at.get("deck_gl_json_chart")[0].proto.tooltip
+
+
+def test_the_pyramid_uses_the_fitted_models_tiers_once_they_are_trained(open_page) -> None:
+    at = open_page("population_segments.py")
+    assert any("Interim tiers from a points score" in c.value for c in at.caption)
+    risk_page = open_page("risk.py")  # trains and stores the models (same data directory)
+    assert not risk_page.exception
+    model = json.loads(risk_page.get("plotly_chart")[0].proto.spec)["data"][0]["x"]
+    at = open_page("population_segments.py")
+    assert not at.exception
+    assert any("fitted emergency admission risk model" in c.value for c in at.caption)
+    shown = json.loads(at.get("plotly_chart")[1].proto.spec)["data"][0]["x"]
+    assert shown == model  # the same people in the same tiers as on the Risk page

@@ -96,6 +96,13 @@ def test_the_risk_slide_is_labelled_synthetic(open_page, monkeypatch) -> None:
     assert "SYNTHETIC DATA" in at.warning[0].value
     (pyramid,) = charts(at)
     assert pyramid["data"][0]["type"] == "funnel"
+    assert any("Interim tiers from a points score" in c.value for c in at.caption)  # no model trained yet
+    risk_page = open_page("risk.py")  # trains and stores the models in the same data directory
+    model = json.loads(risk_page.get("plotly_chart")[0].proto.spec)["data"][0]["x"]
+    at = open_page(PAGE, icb="E54000023", slide="5")
+    assert any("fitted emergency admission risk model" in c.value for c in at.caption)
+    (pyramid,) = charts(at)
+    assert pyramid["data"][0]["x"] == model  # the Risk stratification page's tiers
 
 
 def test_the_board_pack_can_be_downloaded_from_any_slide(open_page) -> None:
