@@ -59,6 +59,12 @@ SOURCES = (
         "frailty, last year's activity): high = top 5%, rising = next 15%, low = the rest.",
     ),
     (
+        "Risk tiers (model)",
+        "PHM Navigator synthetic population and its fitted emergency admission risk model (calibrated "
+        "gradient-boosted trees, 12 months' record before 1 April 2024): high = top 5%, rising = next 15%, low = the "
+        "rest; model card on the Risk stratification page.",
+    ),
+    (
         "PHM maturity",
         "The organisation's own self-assessment in PHM Navigator: median of respondents' ratings per "
         "component, capability scores the mean of their components, stages 1 Emerging to 4 Thriving.",
@@ -100,8 +106,15 @@ class BoardPackContent:
     risk: pd.DataFrame | None = None  # segmentation.risk_summary; None when the synthetic population is not built
     risk_headline: str | None = None
     risk_people: int | None = None
+    risk_from_model: bool = False  # tiers from the fitted risk model rather than the interim points score
     maturity: MaturitySummary | None = None
     generated_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
+
+
+def sources_for(content: BoardPackContent) -> list[tuple[str, str]]:
+    """The pack's sources, with the risk tiers' source for the tiers it shows (model or interim score)."""
+    left_out = "Risk tiers" if content.risk_from_model else "Risk tiers (model)"
+    return [(label, text) for label, text in SOURCES if label != left_out]
 
 
 # --- charts (matplotlib, PNG) ----------------------------------------------------------------------------------
@@ -340,7 +353,7 @@ def build_sections(content: BoardPackContent) -> list[Section]:
             content.inequality_sentences,
             gap_figures,
             [("Life expectancy gap", life_expectancy_gap_png(content.fifths, content.gaps))] if has_fifths else [],
-            sources=SOURCES[2][1],
+            sources=dict(SOURCES)["Life expectancy gap"],
         )
     )
     if content.risk is not None:
@@ -362,7 +375,7 @@ def build_sections(content: BoardPackContent) -> list[Section]:
                 figures,
                 [("Risk pyramid", risk_pyramid_png(content.risk))],
                 caveat=SYNTHETIC_CAVEAT,
-                sources=SOURCES[3][1],
+                sources=dict(SOURCES)["Risk tiers (model)" if content.risk_from_model else "Risk tiers"],
             )
         )
     else:
@@ -373,7 +386,7 @@ def build_sections(content: BoardPackContent) -> list[Section]:
                 [],
                 [],
                 caveat=SYNTHETIC_CAVEAT,
-                sources=SOURCES[3][1],
+                sources=dict(SOURCES)["Risk tiers (model)" if content.risk_from_model else "Risk tiers"],
             )
         )
     maturity = content.maturity
@@ -384,7 +397,7 @@ def build_sections(content: BoardPackContent) -> list[Section]:
                 ["No maturity self-assessment has been answered yet."],
                 [],
                 [],
-                sources=SOURCES[4][1],
+                sources=dict(SOURCES)["PHM maturity"],
             )
         )
     else:
@@ -404,7 +417,7 @@ def build_sections(content: BoardPackContent) -> list[Section]:
                 [note],
                 figures,
                 [("PHM maturity", maturity_png(maturity))],
-                sources=SOURCES[4][1],
+                sources=dict(SOURCES)["PHM maturity"],
             )
         )
     return sections
@@ -511,7 +524,7 @@ def board_pack_pdf(content: BoardPackContent, *, attribution: str) -> bytes:
 
     header("Sources and caveats")
     pdf.set_text_color(33, 43, 50)
-    for label, text in SOURCES:
+    for label, text in sources_for(content):
         pdf.set_x(15)
         pdf.set_font("DejaVu", "B", 10.5)
         pdf.cell(width, 5.5, label)
@@ -644,7 +657,7 @@ def board_pack_html(content: BoardPackContent, *, attribution: str) -> str:
             )
         parts.append(f'<p class="source">Source: {e(section.sources)}</p></section>')
     parts.append("<section><h2>Sources and caveats</h2><dl>")
-    parts.extend(f"<dt><strong>{e(label)}</strong></dt><dd>{e(text)}</dd>" for label, text in SOURCES)
+    parts.extend(f"<dt><strong>{e(label)}</strong></dt><dd>{e(text)}</dd>" for label, text in sources_for(content))
     parts.append(f'</dl><p class="caveat">{e(SYNTHETIC_CAVEAT)}</p>')
     parts.append(f"<footer><p>{e(attribution)}</p></footer></section></body></html>")
     return "\n".join(parts)

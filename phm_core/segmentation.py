@@ -378,8 +378,7 @@ def risk_headline(risk: pd.DataFrame) -> str | None:
         return None
     return (
         f"The **high-risk 5%** account for **{cost:.0%}** of the last year's cost and went on to have "
-        f"**{admissions:.0%}** of the next year's emergency admissions. Tiers rank an interim points score (age, "
-        "conditions, frailty, last year's activity) until a fitted risk model replaces it."
+        f"**{admissions:.0%}** of the next year's emergency admissions."
     )
 
 

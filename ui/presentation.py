@@ -152,6 +152,7 @@ def board_pack_content(footprint: geography.Footprint) -> board_pack.BoardPackCo
         model_risk = risk_ui.model_tier_summary(footprint, include_opted_out=False)
         if model_risk is not None:  # the fitted model's tiers, as on the Risk stratification page
             risk_content["risk"] = model_risk
+            risk_content["from_model"] = True
     maturity = None
     latest = latest_maturity(footprint)
     if latest is not None:
@@ -212,6 +213,7 @@ def board_pack_content(footprint: geography.Footprint) -> board_pack.BoardPackCo
         risk=risk_content["risk"] if risk_content else None,
         risk_headline=segmentation.risk_headline(risk_content["risk"]) if risk_content else None,
         risk_people=risk_content["people"] if risk_content else None,
+        risk_from_model=bool(risk_content and risk_content.get("from_model")),
         maturity=maturity,
     )
 

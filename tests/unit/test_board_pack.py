@@ -4,6 +4,7 @@ caveat; the HTML is self-contained and escaped; sections without data say so."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import geopandas as gpd
 import numpy as np
@@ -158,3 +159,10 @@ def test_the_html_is_self_contained_and_escaped() -> None:
 def test_charts_are_png_images() -> None:
     data = board_pack.life_expectancy_gap_png(content().fifths, content().gaps)
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 5_000
+
+
+def test_the_risk_source_names_the_tiers_shown() -> None:
+    interim = board_pack.board_pack_html(content(), attribution=ATTRIBUTION)
+    assert "interim points-based risk score" in interim and "fitted emergency admission risk model" not in interim
+    fitted = board_pack.board_pack_html(replace(content(), risk_from_model=True), attribution=ATTRIBUTION)
+    assert "fitted emergency admission risk model" in fitted and "interim points-based" not in fitted
