@@ -5,7 +5,9 @@ eligible people it reaches: identified, contacted, in service hours), an **uptak
 take part) and an **effect** on each kind of activity (the relative reduction among participants), each an
 :class:`Assumption` with a most likely value, a plausible range and its source. Some interventions add activity in
 other settings (a pharmacist's review, community team contacts, a response visit instead of a conveyance): that is
-the **shift of activity between settings**.
+the **shift of activity between settings**. The interventions offered (:data:`INTERVENTIONS`) are a table in
+phm_core/data/interventions.yaml, loaded and checked once on import (:func:`parse_interventions`). Users edit the
+low, most likely and high of each assumption (:class:`AssumptionSpec`, :func:`range_problem`).
 
 The forecast (:func:`simulate`) is a Monte Carlo over the assumptions: each draw takes reach, uptake, effects and
 cost from PERT distributions over their ranges, the number of participants from a binomial, and the cohort's
@@ -23,10 +25,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import yaml
 
 from phm_core.cohorts import SMALL_NUMBER, CohortCriteria
 from phm_core.palettes import NHS_BLUE, NHS_MID_GREY, NHS_PALE_GREY, NHS_WARM_YELLOW
@@ -293,242 +298,132 @@ def assumption_table(intervention: Intervention) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _a(value: float, low: float, high: float, source: str, *, assumed: bool = True) -> Assumption:
-    return Assumption(value, low, high, source, assumed)
+# --- the interventions (phm_core/data/interventions.yaml) -----------------------------------------------------------
 
-
-_REACH_NOTE = (
-    "Judgement: share of eligible people a service identifies and contacts in a year (local data should replace it)."
-)
-_UPTAKE_NOTE = (
-    "Judgement: share of people offered who take part; programmes for older people often see half to four fifths."
-)
-_COST_NOTE = (
-    "Judgement: cost per participant beyond the contacts the intervention adds (which are costed at unit costs): "
-    "coordination, preparation, materials, at PSSRU Unit Costs of Health and Social Care 2022 rates (approximate). "
-    "Replace with the local service's cost."
-)
-
-INTERVENTIONS: dict[str, Intervention] = {
-    intervention.key: intervention
-    for intervention in (
-        Intervention(
-            key="medication_review",
-            label="Medication review for polypharmacy",
-            description="Structured medication reviews by practice pharmacists for older people on many medicines.",
-            cohort=CohortCriteria(age_min=65, medicines_min=10),
-            cohort_text="aged 65+ on 10 or more regular medicines",
-            reach=_a(0.7, 0.5, 0.9, _REACH_NOTE),
-            uptake=_a(0.8, 0.6, 0.9, _UPTAKE_NOTE),
-            effects={
-                "emergency_admissions": _a(
-                    0.05,
-                    0.0,
-                    0.12,
-                    "Cochrane review of interventions for appropriate polypharmacy in older people (Rankin et al., "
-                    "2018): effect on admissions uncertain, small at best; the Hertfordshire and West Essex frailty "
-                    "programme reported 12.6% less polypharmacy (a change in prescribing, not admissions). Default 5%, "
-                    "range from no effect.",
-                    assumed=False,
-                ),
-            },
-            cost_per_participant=_a(40, 20, 80, _COST_NOTE),
-            added_per_participant={"gp_contacts": 1.0},
-            added_note="one review appointment per participant (GP practice contact)",
-        ),
-        Intervention(
-            key="falls_risk_management",
-            label="Falls risk management",
-            description="Multifactorial falls risk assessment and strength and balance exercise after a fall.",
-            cohort=CohortCriteria(age_min=65, falls_min=1),
-            cohort_text="aged 65+ who fell in the last year",
-            reach=_a(0.6, 0.4, 0.8, _REACH_NOTE),
-            uptake=_a(0.6, 0.4, 0.75, _UPTAKE_NOTE),
-            effects={
-                "emergency_admissions": _a(
-                    0.06,
-                    0.0,
-                    0.12,
-                    "Exercise cuts the rate of falls in older people by about a quarter (Sherrington et al., Cochrane "
-                    "2019); multifactorial interventions reduce falls but probably change fall-related admissions "
-                    "little (Hopewell et al., Cochrane 2018). Falls are a minority of this cohort's admissions, so the "
-                    "default effect on all admissions is small.",
-                    assumed=False,
-                ),
-                "ambulance_conveyances": _a(
-                    0.10, 0.0, 0.2, "Assumption: fewer falls mean fewer conveyances (a quarter fewer falls, in part)."
-                ),
-            },
-            cost_per_participant=_a(50, 20, 100, _COST_NOTE),
-            added_per_participant={"community_contacts": 8.0},
-            added_note="eight community therapy contacts per participant (assessment and classes)",
-        ),
-        Intervention(
-            key="advance_care_planning",
-            label="Advance care planning",
-            description="Conversations and a shared plan about future care with people near the end of life.",
-            cohort=CohortCriteria(segments=("end_of_life", "frailty_dementia")),
-            cohort_text="in the end of life or frailty and dementia segments",
-            reach=_a(0.7, 0.5, 0.9, _REACH_NOTE),
-            uptake=_a(0.7, 0.5, 0.85, _UPTAKE_NOTE),
-            effects={
-                "emergency_admissions": _a(
-                    0.10,
-                    0.03,
-                    0.20,
-                    "Systematic review (Brinkman-Stoppelenburg et al., Palliative Medicine 2014): advance care "
-                    "planning often prevents hospitalisation and increases hospice and palliative care use; most "
-                    "studies observational. The Hertfordshire and West Essex programme doubled the people identified "
-                    "for palliative care. Default 10%.",
-                    assumed=False,
-                ),
-                "bed_days": _a(0.15, 0.05, 0.25, "Assumption: fewer and shorter admissions near the end of life."),
-            },
-            cost_per_participant=_a(40, 20, 80, _COST_NOTE),
-            added_per_participant={"gp_contacts": 2.0},
-            added_note="two GP practice contacts per participant for the conversations",
-        ),
-        Intervention(
-            key="proactive_neighbourhood_care",
-            label="Proactive neighbourhood team care",
-            description="Case management by a multidisciplinary neighbourhood team for frail older people.",
-            cohort=CohortCriteria(age_min=65, frailty=("moderate", "severe")),
-            cohort_text="aged 65+ with moderate or severe frailty",
-            reach=_a(0.6, 0.4, 0.8, _REACH_NOTE),
-            uptake=_a(0.7, 0.5, 0.85, _UPTAKE_NOTE),
-            effects={
-                "emergency_admissions": _a(
-                    0.08,
-                    0.0,
-                    0.18,
-                    "Meta-analysis of case management for at-risk patients in primary care (Stokes et al., PLoS One "
-                    "2015): no significant reduction in secondary care use overall, possibly more with "
-                    "multidisciplinary teams. In this synthetic population a pilot prevented 15% (see Evaluation). "
-                    "Default 8%, range from no effect.",
-                    assumed=False,
-                ),
-                "ambulance_conveyances": _a(0.08, 0.0, 0.18, "Assumption: as for admissions."),
-            },
-            cost_per_participant=_a(240, 150, 400, _COST_NOTE),
-            added_per_participant={"community_contacts": 6.0},
-            added_note="six neighbourhood team contacts per participant",
-        ),
-        Intervention(
-            key="urgent_community_falls_response",
-            label="Urgent community falls response",
-            description="A two-hour community response that lifts and assesses people who fell, at home, instead of a "
-            "conveyance to A&E.",
-            cohort=CohortCriteria(age_min=65, falls_min=1),
-            cohort_text="aged 65+ who fell in the last year",
-            reach=_a(
-                0.5,
-                0.3,
-                0.7,
-                "Assumption: share of this cohort's 999 calls for falls that happen in service hours and are "
-                "suitable (no serious injury).",
-            ),
-            uptake=_a(0.9, 0.8, 1.0, "Assumption: nearly everyone attended accepts care at home."),
-            effects={
-                "ambulance_conveyances": _a(
-                    0.30,
-                    0.15,
-                    0.45,
-                    "Assumption informed by NHS England's two-hour urgent community response guidance (2022): many "
-                    "falls in older people involve no serious injury and can be managed at home. Default: 30% of the "
-                    "cohort's conveyances avoided.",
-                ),
-                "ae_attendances": _a(0.20, 0.10, 0.35, "Assumption: conveyances avoided are A&E attendances avoided."),
-                "emergency_admissions": _a(0.05, 0.0, 0.10, "Assumption: a few admissions after a fall avoided."),
-            },
-            cost_per_participant=_a(40, 20, 80, _COST_NOTE + " (service capacity spread over the cohort)"),
-            added_per_avoided_conveyance={"community_contacts": 1.5},
-            added_note="one and a half community response contacts for each conveyance avoided",
-        ),
-        Intervention(
-            key="ambulance_to_community_transfer",
-            label="Ambulance-to-community transfer (999 calls passed to community response)",
-            description="The ambulance service passes suitable 999 calls for frail older people to the community "
-            "response team ('call before convey').",
-            cohort=CohortCriteria(age_min=65, frailty=("mild", "moderate", "severe")),
-            cohort_text="aged 65+ with frailty (mild, moderate or severe)",
-            reach=_a(
-                0.15,
-                0.08,
-                0.25,
-                "Assumption: share of this cohort's 999 calls that are suitable and passed. The Hertfordshire and "
-                "West Essex programme passed 40% more calls to community response (a relative increase).",
-            ),
-            uptake=_a(1.0, 0.9, 1.0, "Assumption: calls passed are answered by the community team."),
-            effects={
-                "ambulance_conveyances": _a(
-                    0.5, 0.3, 0.7, "Assumption: about half of the calls passed avoid a conveyance."
-                ),
-                "ae_attendances": _a(0.3, 0.15, 0.5, "Assumption: most avoided conveyances avoid an A&E attendance."),
-                "emergency_admissions": _a(0.1, 0.0, 0.2, "Assumption: some admissions avoided."),
-            },
-            cost_per_participant=_a(30, 15, 60, _COST_NOTE + " (per eligible person, service capacity)"),
-            added_per_avoided_conveyance={"community_contacts": 1.0},
-            added_note="one community response visit for each conveyance avoided",
-        ),
-        Intervention(
-            key="early_ed_review",
-            label="Early review in the emergency department",
-            description="Comprehensive geriatric assessment by a frailty team at the front door of the emergency "
-            "department.",
-            cohort=CohortCriteria(age_min=65, frailty=("moderate", "severe")),
-            cohort_text="aged 65+ with moderate or severe frailty",
-            reach=_a(0.6, 0.4, 0.8, "Assumption: share of the cohort's A&E attendances seen by the frailty team."),
-            uptake=_a(1.0, 0.9, 1.0, "Assumption: nearly everyone seen is assessed."),
-            effects={
-                "emergency_admissions": _a(
-                    0.12,
-                    0.05,
-                    0.20,
-                    "Comprehensive geriatric assessment makes older people in hospital more likely to be alive and in "
-                    "their own homes months later (Ellis et al., Cochrane 2017); British Geriatrics Society Silver "
-                    "Book II (2021) on frailty at the front door. Default 12% of admissions avoided is an assumption.",
-                ),
-                "bed_days": _a(0.15, 0.05, 0.25, "Assumption: fewer admissions and shorter stays."),
-            },
-            cost_per_participant=_a(50, 30, 90, _COST_NOTE + " (per eligible person, team capacity)"),
-            added_per_participant={"community_contacts": 0.5},
-            added_note="half a community follow-up contact per participant",
-        ),
-        Intervention(
-            key="childhood_asthma",
-            label="Childhood asthma in deprived, polluted places",
-            description="Asthma review and a personalised action plan, inhaler technique, smoking cessation support "
-            "for the household and advice on air pollution, for children with asthma in deprived areas with poor air.",
-            cohort=CohortCriteria(
-                age_max=15, conditions=("asthma",), imd_quintiles=(1, 2), air_quality_worst_share=0.4
-            ),
-            cohort_text="children (0-15) with asthma in the two most deprived fifths, in the ICB's most polluted 40%",
-            reach=_a(0.8, 0.6, 0.95, _REACH_NOTE),
-            uptake=_a(0.7, 0.5, 0.85, _UPTAKE_NOTE),
-            effects={
-                "emergency_admissions": _a(
-                    0.21,
-                    0.08,
-                    0.31,
-                    "Cochrane review of asthma education for children who attended emergency care (Boyd et al., 2009): "
-                    "risk ratio 0.79 (95% CI 0.69 to 0.92) for admissions. Default 21%, range from the interval "
-                    "widened for a less selected cohort.",
-                    assumed=False,
-                ),
-                "ae_attendances": _a(
-                    0.27,
-                    0.10,
-                    0.35,
-                    "Same review: risk ratio 0.73 (0.65 to 0.81) for emergency department visits.",
-                    assumed=False,
-                ),
-            },
-            cost_per_participant=_a(70, 40, 120, _COST_NOTE),
-            added_per_participant={"gp_contacts": 2.0},
-            added_note="two practice contacts per participant (review and follow-up)",
-        ),
-    )
+INTERVENTIONS_FILE = Path(__file__).with_name("data") / "interventions.yaml"
+_ASSUMPTION_FIELDS = {"value", "low", "high", "source"}
+_INTERVENTION_FIELDS = {
+    "key",
+    "label",
+    "description",
+    "cohort",
+    "cohort_text",
+    "reach",
+    "uptake",
+    "effects",
+    "cost_per_participant",
 }
+_OPTIONAL_FIELDS = {"added_per_participant", "added_per_avoided_conveyance", "added_note"}
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and bool(np.isfinite(value))
+
+
+def _fields(values: object, where: str, required: set[str], optional: set[str] = frozenset()) -> Mapping[str, Any]:
+    if not isinstance(values, Mapping):
+        raise ValueError(f"{where}: expected a mapping of {', '.join(sorted(required))}")
+    missing, unknown = required - set(values), set(values) - required - optional
+    if missing or unknown:
+        problems = [f"missing {', '.join(sorted(missing))}"] * bool(missing)
+        problems += [f"unknown {', '.join(sorted(map(str, unknown)))}"] * bool(unknown)
+        raise ValueError(f"{where}: {'; '.join(problems)}")
+    return values
+
+
+def _assumption(values: object, notes: Mapping[str, str], where: str) -> Assumption:
+    values = _fields(values, where, _ASSUMPTION_FIELDS, {"published"})
+    if not all(_is_number(values[name]) for name in ("value", "low", "high")):
+        raise ValueError(f"{where}: value, low and high must be numbers")
+    if not isinstance(values["source"], str) or not isinstance(values.get("published", False), bool):
+        raise ValueError(f"{where}: the source must be text and published true or false")
+    try:
+        source = values["source"].format_map(notes)
+    except (KeyError, ValueError) as error:
+        raise ValueError(f"{where}: the source names an unknown note ({error})") from None
+    try:
+        return Assumption(
+            float(values["value"]),
+            float(values["low"]),
+            float(values["high"]),
+            source,
+            assumed=not values.get("published", False),
+        )
+    except ValueError as error:
+        raise ValueError(f"{where}: {error}") from None
+
+
+def _per_unit(values: object, where: str) -> dict[str, float]:
+    if not isinstance(values, Mapping) or not all(_is_number(v) and v >= 0 for v in values.values()):
+        raise ValueError(f"{where}: expected settings with a number of contacts (0 or more) each")
+    return {str(setting): float(count) for setting, count in values.items()}
+
+
+def parse_interventions(text: str, *, name: str = "interventions.yaml") -> dict[str, Intervention]:
+    """Interventions from their YAML table (see phm_core/data/interventions.yaml), each checked: required and
+    unknown fields, numbers, ranges (low <= most likely <= high; shares 0 to 1, effects -1 to 1, costs from 0), the
+    cohort criteria, known activity, notes named in sources, and unique keys. A problem is a ValueError naming the
+    intervention and field."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ValueError(f"{name}: not valid YAML ({error})") from None
+    data = _fields(data, name, {"notes", "interventions"})
+    notes = data["notes"]
+    if not isinstance(notes, Mapping) or not all(isinstance(v, str) for v in notes.values()):
+        raise ValueError(f"{name}: notes must map names to text")
+    if not isinstance(data["interventions"], list) or not data["interventions"]:
+        raise ValueError(f"{name}: interventions must be a non-empty list")
+    interventions: dict[str, Intervention] = {}
+    for number, entry in enumerate(data["interventions"], start=1):
+        key = entry.get("key") if isinstance(entry, Mapping) else None
+        where = f"{name}: intervention {key or number}"
+        entry = _fields(entry, where, _INTERVENTION_FIELDS, _OPTIONAL_FIELDS)
+        if not all(isinstance(entry[f], str) and entry[f] for f in ("key", "label", "description", "cohort_text")):
+            raise ValueError(f"{where}: key, label, description and cohort_text must be text")
+        if key in interventions:
+            raise ValueError(f"{where}: the key is used twice")
+        try:
+            cohort = CohortCriteria.from_dict(entry["cohort"] or {})
+        except (TypeError, ValueError, AttributeError) as error:
+            raise ValueError(f"{where}: cohort: {error}") from None
+        if not isinstance(cohort, CohortCriteria):
+            raise ValueError(f"{where}: cohort: plain criteria only (no groups)")
+        effects = entry["effects"]
+        if not isinstance(effects, Mapping) or not effects:
+            raise ValueError(f"{where}: effects must name at least one kind of activity")
+        try:
+            interventions[key] = Intervention(
+                key=key,
+                label=entry["label"],
+                description=entry["description"],
+                cohort=cohort,
+                cohort_text=entry["cohort_text"],
+                reach=_assumption(entry["reach"], notes, f"{where}, reach"),
+                uptake=_assumption(entry["uptake"], notes, f"{where}, uptake"),
+                effects={str(kind): _assumption(a, notes, f"{where}, effect on {kind}") for kind, a in effects.items()},
+                cost_per_participant=_assumption(entry["cost_per_participant"], notes, f"{where}, cost"),
+                added_per_participant=_per_unit(entry.get("added_per_participant", {}), f"{where}, added"),
+                added_per_avoided_conveyance=_per_unit(
+                    entry.get("added_per_avoided_conveyance", {}), f"{where}, added per avoided conveyance"
+                ),
+                added_note=str(entry.get("added_note", "")),
+            )
+        except ValueError as error:
+            message = str(error)
+            if not message.startswith(name):  # the intervention's own checks name it by its key
+                message = f"{where}: {message.removeprefix(f'{key}: ')}"
+            raise ValueError(message) from None
+    return interventions
+
+
+def load_interventions(path: Path = INTERVENTIONS_FILE) -> dict[str, Intervention]:
+    """The interventions of a YAML table (by default the shipped phm_core/data/interventions.yaml), checked."""
+    return parse_interventions(path.read_text(encoding="utf-8"), name=path.name)
+
+
+#: The interventions offered, by key (loaded and checked once, on import).
+INTERVENTIONS: dict[str, Intervention] = load_interventions()
 
 
 @dataclass(frozen=True)

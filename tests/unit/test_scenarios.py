@@ -5,6 +5,7 @@ that every default says where it comes from."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -308,3 +309,50 @@ def test_the_comparison_export_describes_each_scenario() -> None:
     assert ",300," in csv and ",300.0," not in csv  # whole numbers written as such
     with pytest.raises(ValueError, match="at most 3"):
         sc.comparison_export(items * 2)
+
+
+MINIMAL = """
+notes:
+  reach: Judgement about reach, long enough to read.
+interventions:
+  - key: test
+    label: Test
+    description: A test intervention.
+    cohort: {age_min: 65}
+    cohort_text: aged 65+
+    reach: {value: 0.5, low: 0.3, high: 0.7, source: "{reach} Locally."}
+    uptake: {value: 0.8, low: 0.6, high: 0.9, source: Assumption.}
+    effects:
+      emergency_admissions: {value: 0.1, low: 0.0, high: 0.2, published: true, source: A review.}
+    cost_per_participant: {value: 40, low: 20, high: 80, source: Assumption.}
+    added_per_participant: {gp_contacts: 1}
+    added_note: one appointment
+"""
+
+
+def test_the_interventions_table_is_read_and_checked() -> None:
+    parsed = sc.parse_interventions(MINIMAL)["test"]
+    assert parsed.reach == sc.Assumption(0.5, 0.3, 0.7, "Judgement about reach, long enough to read. Locally.")
+    assert parsed.effects["emergency_admissions"].assumed is False and parsed.uptake.assumed is True
+    assert parsed.cohort == sc.CohortCriteria(age_min=65) and parsed.added_per_participant == {"gp_contacts": 1.0}
+    assert sc.load_interventions() == sc.INTERVENTIONS  # the shipped table, read once on import
+    bad = {
+        "high: 0.7": ("high: 0.4", "intervention test, reach: an assumption needs low <= value <= high"),
+        "cohort_text: aged 65+": ("cohort_text: aged 65+\n    colour: blue", "intervention test: unknown colour"),
+        "    label: Test\n": ("", "intervention test: missing label"),
+        "{reach} Locally.": ("{reech} Locally.", "reach: the source names an unknown note ('reech')"),
+        "emergency_admissions: {": ("falls: {", "intervention test: unknown activity falls"),
+        "value: 40, low: 20": ("value: 40, low: -20", "the cost per participant cannot be negative"),
+        "value: 0.8,": ("value: high,", "intervention test, uptake: value, low and high must be numbers"),
+        "cohort: {age_min: 65}": ("cohort: {age: 65}", "intervention test: cohort: unknown cohort criteria: age"),
+        "gp_contacts: 1": ("gp_contacts: -1", "intervention test, added: expected settings with a number"),
+    }
+    for old, (new, message) in bad.items():
+        assert old in MINIMAL, old
+        with pytest.raises(ValueError, match=re.escape(message)):
+            sc.parse_interventions(MINIMAL.replace(old, new))
+    twice = MINIMAL + MINIMAL[MINIMAL.index("  - key: test") :]
+    with pytest.raises(ValueError, match="intervention test: the key is used twice"):
+        sc.parse_interventions(twice)
+    with pytest.raises(ValueError, match="not valid YAML"):
+        sc.parse_interventions("notes: [")
