@@ -335,8 +335,9 @@ def criteria_phrases(criteria: CohortCriteria, *, names: Mapping[str, Mapping[st
     return parts
 
 
-def _group_phrase(c: CohortCriteria, names: Mapping[str, Mapping[str, str]] | None) -> str:
-    return " ".join([_people_noun(c), _join(criteria_phrases(c, names=names), "and")]).strip()
+def describe_group(criteria: CohortCriteria, *, names: Mapping[str, Mapping[str, str]] | None = None) -> str:
+    """One group in words, e.g. 'people aged 65 or over and who fell in the last 12 months' ('people' if empty)."""
+    return " ".join([_people_noun(criteria), _join(criteria_phrases(criteria, names=names), "and")]).strip()
 
 
 def _opt_out_line(include_opted_out: bool) -> str:
@@ -408,7 +409,7 @@ def describe_criteria(
 def _describe_definition(
     definition: CohortDefinition, *, names: Mapping[str, Mapping[str, str]] | None = None
 ) -> list[str]:
-    groups = [_group_phrase(g, names) for g in definition.active_groups()] or ["everyone"]
+    groups = [describe_group(g, names=names) for g in definition.active_groups()] or ["everyone"]
     lines = [groups[0][:1].upper() + groups[0][1:], *(f"or {g}" for g in groups[1:])]
     exclusions = definition.active_exclusions()
     if exclusions:
@@ -417,7 +418,7 @@ def _describe_definition(
         if all(len(p) == 1 and _people_noun(g) == "people" for p, g in zip(phrases, exclusions, strict=True)):
             lines.append("except people " + _join([p[0] for p in phrases], "or"))
         else:
-            lines.append("except " + _join([_group_phrase(g, names) for g in exclusions], "or"))
+            lines.append("except " + _join([describe_group(g, names=names) for g in exclusions], "or"))
     lines.append(_opt_out_line(definition.include_opted_out).lower())
     return lines
 

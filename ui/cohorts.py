@@ -157,11 +157,20 @@ def group_prefix(position: int, *, exclusion: bool = False) -> str:
     return "cohort_" if position == 0 else f"cohort_or{position + 1}_"
 
 
-def group_title(position: int, *, exclusion: bool = False) -> str:
-    """What a group is called on the page, in the words of the cohort's sentence."""
-    if exclusion:
-        return "Except people who ..." if position == 0 else "Also except people who ..."
-    return "People who ..." if position == 0 else "Or people who ..."
+def group_title(
+    group: CohortCriteria, position: int, *, exclusion: bool = False, names: dict[str, dict[str, str]] | None = None
+) -> str:
+    """A group's heading, in the words of the cohort's sentence: 'Or people who ...' until it has a criterion,
+    then what it holds ('Or people aged 65 or over and who fell in the last 12 months')."""
+    lead = ("Except " if position == 0 else "Also except ") if exclusion else ("" if position == 0 else "Or ")
+    words = "people who ..." if group.is_empty() else cohorts.describe_group(group, names=names)
+    title = lead + words
+    return title[:1].upper() + title[1:]
+
+
+def _markdown_text(text: str) -> str:
+    """Plain text safe inside st.markdown (no emphasis, links or LaTeX from a practice's name)."""
+    return "".join("\\" + ch if ch in "\\*_$[]`<>#" else ch for ch in text)
 
 
 def _flag(value: bool | None) -> str:
@@ -395,7 +404,7 @@ def _group_box(
     prefix = group_prefix(position, exclusion=exclusion)
     with st.container(border=True, key=f"{prefix}box"):
         title, remove = st.columns([6, 1], vertical_alignment="center")
-        title.markdown(f"**{group_title(position, exclusion=exclusion)}**")
+        title.markdown(f"**{_markdown_text(group_title(group, position, exclusion=exclusion, names=names))}**")
         if removable:
             remove.button(
                 "Remove",
