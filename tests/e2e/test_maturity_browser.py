@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,34 @@ def test_an_assessment_answered_in_two_browser_sessions(browser, app_url: str, d
     assert report.count("<svg") == 2
     for page in (lead, first, second):
         page.context.close()
+
+
+def test_notes_typed_while_the_page_redraws_are_kept(browser, app_url: str, data_dir: Path) -> None:
+    """A respondent picks a stage and starts typing at once, while the page is still redrawing: nothing is lost."""
+    page = open_in_new_session(browser, app_url + "/maturity_assessments")  # the app has made its database
+    engine = make_engine(f"sqlite:///{data_dir / 'phm_navigator.sqlite'}")
+    with Session(engine) as s:
+        organisation = repository.create_organisation(s, name="Typing test ICB", kind="ics")
+        assessment = repository.create_assessment(
+            s, organisation_id=organisation.id, assessment_date=date(2026, 11, 1), title="Typing"
+        )
+    page.goto(f"{app_url}/maturity_questionnaire?assessment={assessment.id}")
+    page.get_by_role("textbox", name="Your name").fill("Respondent Three")
+    page.get_by_role("button", name="Start").click()
+    page.get_by_text("Answering as Respondent Three").wait_for()
+    settled(page)
+    notes = "Typed at once while the page was still redrawing after the stage was picked"
+    radio(page, "Current stage").get_by_text("1 Emerging").click()
+    page.get_by_role("textbox", name="Evidence notes").press_sequentially(notes, delay=25)  # no waiting
+    settled(page)
+    page.get_by_role("textbox", name="Evidence links (one per line)").click()  # leaving the box saves the notes
+    page.get_by_text(re.compile(r"^Saved \d")).wait_for()
+    settled(page)
+    no_exception(page)
+    assert page.get_by_role("textbox", name="Evidence notes").input_value() == notes
+    with Session(engine) as s:
+        answers = repository.answers_for(s, assessment.id)
+    engine.dispose()
+    mine = answers.loc[answers["respondent"] == "Respondent Three"]
+    assert mine["current_stage"].tolist() == [1] and mine["evidence_notes"].tolist() == [notes]
+    page.context.close()
