@@ -237,6 +237,10 @@ def test_a_combined_cohort_is_saved_reopened_and_used_by_the_scenarios_page(open
     assert at.multiselect(key="cohort_or2_conditions").value == ["copd"]
     assert at.multiselect(key="cohort_not1_imd_quintiles").value == [4, 5]
     stored = dict(at.session_state["cohort_current"])
+    # After a visit to another page the widgets are drawn again from the stored cohort: every group comes back.
+    definition = CohortDefinition.from_dict(stored)
+    assert len(definition.groups) == 2 and len(definition.exclusions) == 1
+    assert ui_cohorts.definition_from_state(ui_cohorts.state_from_definition(definition)) == definition
 
     scenarios = open_page("scenarios.py")  # another page of the same session: the builder's cohort comes along
     scenarios.session_state["cohort_current"] = stored
