@@ -75,9 +75,10 @@ def _journey(page, app_url: str, data_dir: Path) -> None:
 
     _choose(page, "Health and care", "Frailty (eFI, aged 65+)", "Moderate")
     _choose(page, "Health and care", "Frailty (eFI, aged 65+)", "Severe")
+    page.get_by_text("Frailty (eFI): Moderate, Severe").first.wait_for()  # the redraw with both, before reading
+    _wait_settled(page)
     frail = int(_metric(page, "People in the cohort").replace(",", ""))
     assert 500 < frail < everyone / 10
-    page.get_by_text("Frailty (eFI): Moderate, Severe").first.wait_for()
 
     page.get_by_role("textbox", name="Name").fill("Frail older people")
     page.locator("button:not([disabled])", has_text="Save cohort").first.click()
