@@ -114,15 +114,9 @@ class CohortCriteria:
         return {key: list(value) if isinstance(value, tuple) else value for key, value in asdict(self).items()}
 
     @classmethod
-    def from_dict(cls, values: Mapping[str, Any]) -> CohortCriteria | CohortDefinition:
-        """Criteria from ``to_dict`` output (saved cohorts); unknown keys are an error, missing keys defaults.
-
-        A saved cohort with OR groups or exclusions (``CohortDefinition.to_dict``, with a ``groups`` key) comes back
-        as a :class:`CohortDefinition`, which ``CohortIndex.mask``, ``count`` and ``describe_criteria`` accept too;
-        new code should call ``CohortDefinition.from_dict``, which reads both formats and always gives a definition.
-        """
-        if DEFINITION_GROUPS in values:
-            return CohortDefinition.from_dict(values)
+    def from_dict(cls, values: Mapping[str, Any]) -> CohortCriteria:
+        """Criteria from ``to_dict`` output; unknown keys are an error, missing keys defaults. A saved cohort may
+        hold OR groups or exclusions: read saved cohorts with ``CohortDefinition.from_dict``, which reads both."""
         names = {f.name: f for f in fields(cls)}
         unknown = sorted(set(values) - set(names))
         if unknown:
@@ -230,9 +224,7 @@ class CohortDefinition:
         """A definition from ``to_dict`` output, or from a plain criteria dict (a cohort saved before groups
         existed: one group). Unknown keys are an error."""
         if DEFINITION_GROUPS not in values:
-            criteria = CohortCriteria.from_dict(values)
-            assert isinstance(criteria, CohortCriteria)
-            return cls.of(criteria)
+            return cls.of(CohortCriteria.from_dict(values))
         unknown = sorted(set(values) - {DEFINITION_GROUPS, DEFINITION_EXCLUSIONS, "include_opted_out"})
         if unknown:
             raise ValueError(f"unknown cohort definition keys: {', '.join(unknown)}")
@@ -240,9 +232,7 @@ class CohortDefinition:
         def group(part: Mapping[str, Any]) -> CohortCriteria:
             if DEFINITION_GROUPS in part:
                 raise ValueError("a group of a cohort cannot itself hold groups")
-            criteria = CohortCriteria.from_dict(part)
-            assert isinstance(criteria, CohortCriteria)
-            return criteria
+            return CohortCriteria.from_dict(part)
 
         return cls(
             groups=tuple(group(g) for g in values[DEFINITION_GROUPS]),

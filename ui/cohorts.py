@@ -667,7 +667,11 @@ def audit_panel(icb_code: str) -> None:
             {
                 "When (UTC)": r.exported_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
                 "Who": r.exported_by or "local user",
-                "What": {"pseudonymised_list": "Pseudonymised list", "aggregates": "Aggregates"}.get(r.kind, r.kind),
+                "What": {
+                    "pseudonymised_list": "Pseudonymised list",
+                    "aggregates": "Aggregates",
+                    "scenario_comparison": "Scenario comparison",
+                }.get(r.kind, r.kind),
                 "Reason": r.reason,
                 "Cohort": r.cohort_name or "",
                 "Rows": r.rows,

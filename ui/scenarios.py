@@ -19,7 +19,7 @@ from cohort_store import exports, repository
 from cohort_store.models import MIN_REASON_LENGTH, ExportKind
 from phm_core import cohorts
 from phm_core import scenarios as sc
-from phm_core.cohorts import CohortCriteria
+from phm_core.cohorts import CohortCriteria, CohortDefinition
 from ui import access
 from ui import cohorts as cohorts_ui
 
@@ -46,7 +46,7 @@ def choose_intervention() -> sc.Intervention:
     return intervention
 
 
-def choose_cohort(intervention: sc.Intervention, icb_code: str) -> tuple[CohortCriteria, str]:
+def choose_cohort(intervention: sc.Intervention, icb_code: str) -> tuple[CohortCriteria | CohortDefinition, str]:
     """Which people the scenario is for: the intervention's default cohort, the builder's or a saved one."""
     options = [SOURCE_DEFAULT]
     builder = cohorts_ui.current_criteria()
@@ -65,7 +65,7 @@ def choose_cohort(intervention: sc.Intervention, icb_code: str) -> tuple[CohortC
         chosen = st.selectbox(
             "Saved cohort", list(saved), format_func=lambda i: saved[i].name, key="scenario_saved_cohort"
         )
-        return CohortCriteria.from_dict(saved[chosen].criteria), f"the saved cohort '{saved[chosen].name}'"
+        return CohortDefinition.from_dict(saved[chosen].criteria), f"the saved cohort '{saved[chosen].name}'"
     return intervention.cohort, f"people {intervention.cohort_text}"
 
 
@@ -144,7 +144,7 @@ def run_scenario(
     *,
     seed: int,
     draws: int,
-    criteria: CohortCriteria | None = None,
+    criteria: CohortCriteria | CohortDefinition | None = None,
     cohort: str = "",
 ) -> dict:
     """Simulate one scenario (seeded) and return what the page shows and the comparison keeps (and exports): its
