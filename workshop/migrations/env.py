@@ -1,8 +1,9 @@
 """Alembic environment for the workshop tables (``workshop_*``, version table ``workshop_alembic_version``).
 
-Used by ``workshop.db.upgrade_to_head`` (which passes an open connection in ``config.attributes``) and from the
-command line: ``.venv/bin/alembic -c workshop/alembic.ini upgrade head``. The maturity tables are migrated by
-their own environment first; only ``workshop_*`` tables are compared here.
+Run by ``workshop.db.upgrade_to_head`` and from the command line: ``.venv/bin/alembic -c workshop/alembic.ini
+upgrade head`` (the maturity tables, which the workshop tables refer to, must be migrated first: run
+``alembic upgrade head`` at the root or start the app once). Only ``workshop_*`` tables are compared here. The
+environment itself is shared by every set of tables: see ``phm_core.alembic_env``.
 """
 
 from __future__ import annotations
@@ -16,82 +17,17 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-from sqlmodel.sql.sqltypes import AutoString  # noqa: E402
-
-from maturity import db as maturity_db  # noqa: E402
+from maturity.db import make_engine  # noqa: E402
 from maturity.models import UTCDateTime  # noqa: E402
-from phm_core.settings import database_url  # noqa: E402
+from phm_core import alembic_env  # noqa: E402
 from workshop import models  # noqa: E402  (registers the tables on the metadata)
 from workshop.db import VERSION_TABLE  # noqa: E402
 
-config = context.config
-target_metadata = models.WORKSHOP_METADATA
-
-
-def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
-    """Only look at the workshop tables when comparing the database with the models."""
-    if type_ == "table":
-        return bool(name) and name.startswith(models.TABLE_PREFIX)
-    return True
-
-
-def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    """Leave out the copies of the maturity tables that sit on the workshop metadata for its foreign keys."""
-    if type_ == "table":
-        return bool(name) and name.startswith(models.TABLE_PREFIX)
-    return True
-
-
-def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
-    """Render the app's column types as plain SQLAlchemy types, so migrations never import the models."""
-    if type_ == "type":
-        if isinstance(obj, UTCDateTime):
-            return "sa.DateTime(timezone=True)"
-        if isinstance(obj, AutoString):
-            return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
-    return False
-
-
-def _configure(**kwargs) -> None:
-    context.configure(
-        target_metadata=target_metadata,
-        version_table=VERSION_TABLE,
-        include_name=include_name,
-        include_object=include_object,
-        render_item=render_item,
-        compare_type=True,
-        **kwargs,
-    )
-
-
-def run_migrations_offline() -> None:
-    url = config.get_main_option("sqlalchemy.url") or database_url()
-    _configure(url=url, literal_binds=True, dialect_opts={"paramstyle": "named"})
-    with context.begin_transaction():
-        context.run_migrations()
-
-
-def run_migrations_online() -> None:
-    connection = config.attributes.get("connection")
-    if connection is not None:
-        _configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
-        with context.begin_transaction():
-            context.run_migrations()
-        return
-    # Command line: the maturity tables must be migrated first (``alembic upgrade head`` at the root, or start
-    # the app once), since the workshop tables refer to them. Running them from here would clobber Alembic's
-    # context of this run.
-    engine = maturity_db.make_engine(config.get_main_option("sqlalchemy.url") or database_url(), migrate=False)
-    try:
-        with engine.begin() as connection:
-            _configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
-            with context.begin_transaction():
-                context.run_migrations()
-    finally:
-        engine.dispose()
-
-
-if context.is_offline_mode():
-    run_migrations_offline()
-else:
-    run_migrations_online()
+alembic_env.run(
+    context,
+    metadata=models.WORKSHOP_METADATA,
+    version_table=VERSION_TABLE,
+    table_prefix=models.TABLE_PREFIX,
+    make_engine=make_engine,
+    datetime_type=UTCDateTime,
+)
