@@ -10,7 +10,7 @@ export audit rows are in the app's database (cohort_store).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC
@@ -545,7 +545,7 @@ def save_panel(icb_code: str, criteria: CohortCriteria | CohortDefinition) -> No
                 name=name,
                 icb_code=icb_code,
                 criteria=CohortDefinition.of(criteria).simplified().to_dict(),
-                created_by=_user_label(),
+                created_by=user_label(),
             )
     except ValueError as error:
         st.error(str(error))
@@ -554,9 +554,43 @@ def save_panel(icb_code: str, criteria: CohortCriteria | CohortDefinition) -> No
     st.success(f"Saved '{saved.name}'. Anyone using this ICB can open it from Saved cohorts.")
 
 
-def _user_label() -> str | None:
+REASON_WAITING = f"Give a reason (at least {MIN_REASON_LENGTH} characters) to download; it is recorded."
+
+
+def user_label() -> str | None:
+    """Who an export is recorded against: the logged-in user's e-mail (or name), None without login."""
     user = access.current_user()
     return user.email or user.name if user.logged_in else None
+
+
+def reason_given(text: str) -> bool:
+    """Whether an export's reason is long enough to be recorded (MIN_REASON_LENGTH characters, spaces folded)."""
+    return len(" ".join(text.split())) >= MIN_REASON_LENGTH
+
+
+def audited_download(
+    label: str,
+    *,
+    make: Callable[[], bytes],
+    file_name: str,
+    key: str,
+    ready: bool,
+    waiting: str,
+) -> None:
+    """A CSV download whose file (and audit row) ``make`` writes only when the button is clicked; disabled with
+    the ``waiting`` caption until ``ready`` (a reason given)."""
+    st.download_button(
+        label,
+        data=make,
+        file_name=file_name,
+        mime="text/csv",
+        key=key,
+        disabled=not ready,
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    if not ready:
+        st.caption(waiting)
 
 
 # --- exports --------------------------------------------------------------------------------------------------------
@@ -575,7 +609,7 @@ def export_panel(
     the cohort's ``mask`` (every group and exclusion); the audit row holds the cohort's definition."""
     count = int(mask.sum())
     cohort_name = st.session_state.get(NAME_STATE)
-    exported_by = _user_label()
+    exported_by = user_label()
     definition = CohortDefinition.of(criteria).simplified().to_dict()
     common = {"icb_code": icb_code, "footprint": footprint_label, "criteria": definition}
     left, right = st.columns(2)
@@ -584,7 +618,6 @@ def export_panel(
         reason = st.text_input(
             "Reason for this export", key="cohort_aggregate_reason", placeholder="e.g. Falls service business case"
         )
-        ok = len(" ".join(reason.split())) >= MIN_REASON_LENGTH
         name = exports.file_name(ExportKind.AGGREGATES, icb_code)
 
         def _aggregates() -> bytes:
@@ -600,18 +633,14 @@ def export_panel(
                 )
             return content
 
-        st.download_button(
+        audited_download(
             "Download aggregates",
-            data=_aggregates,
+            make=_aggregates,
             file_name=name,
-            mime="text/csv",
             key="cohort_download_aggregates",
-            disabled=not ok,
-            on_click="ignore",
-            icon=":material/download:",
+            ready=reason_given(reason),
+            waiting=REASON_WAITING,
         )
-        if not ok:
-            st.caption(f"Give a reason (at least {MIN_REASON_LENGTH} characters) to download; it is recorded.")
     with right:
         st.markdown(
             "**Pseudonymised list for direct care** (CSV): one row per person, for their practice to re-identify. "
@@ -624,7 +653,6 @@ def export_panel(
         details = st.text_input(
             "Details (recorded)", key="cohort_list_reason", placeholder="e.g. Frailty MDT, Colchester PCN, March"
         )
-        ok = len(" ".join(details.split())) >= MIN_REASON_LENGTH and count > 0
         list_name = exports.file_name(ExportKind.PSEUDONYMISED_LIST, icb_code)
 
         def _list() -> bytes:
@@ -641,18 +669,14 @@ def export_panel(
                 )
             return content
 
-        st.download_button(
+        audited_download(
             f"Download the list ({cohorts.format_count(count)} people)",
-            data=_list,
+            make=_list,
             file_name=list_name,
-            mime="text/csv",
             key="cohort_download_list",
-            disabled=not ok,
-            on_click="ignore",
-            icon=":material/download:",
+            ready=reason_given(details) and count > 0,
+            waiting=f"Describe the direct-care use (at least {MIN_REASON_LENGTH} characters); it is recorded.",
         )
-        if not ok:
-            st.caption(f"Describe the direct-care use (at least {MIN_REASON_LENGTH} characters); it is recorded.")
 
 
 def audit_panel(icb_code: str) -> None:

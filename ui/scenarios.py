@@ -16,11 +16,10 @@ import pandas as pd
 import streamlit as st
 
 from cohort_store import exports, repository
-from cohort_store.models import MIN_REASON_LENGTH, ExportKind
+from cohort_store.models import ExportKind
 from phm_core import cohorts
 from phm_core import scenarios as sc
 from phm_core.cohorts import CohortCriteria, CohortDefinition
-from ui import access
 from ui import cohorts as cohorts_ui
 
 COMPARISON_STATE = "scenario_comparison"
@@ -260,11 +259,6 @@ def audit_criteria(items: list[dict]) -> dict:
     return {"scenarios": scenarios, "include_opted_out": opted_out}
 
 
-def _user_label() -> str | None:
-    user = access.current_user()
-    return user.email or user.name if user.logged_in else None
-
-
 def export_panel(items: list[dict], *, icb_code: str, footprint_label: str) -> None:
     """The comparison's CSV download, like the cohort builder's aggregates (anyone who can see the page): a reason
     of at least MIN_REASON_LENGTH characters first, and one audit row (kind ``scenario_comparison``, the SHA-256 of
@@ -279,10 +273,9 @@ def export_panel(items: list[dict], *, icb_code: str, footprint_label: str) -> N
         max_chars=500,
         placeholder="e.g. Frailty business case for the March board",
     )
-    ok = len(" ".join(reason.split())) >= MIN_REASON_LENGTH
     table = sc.comparison_export(items)
     name = export_file_name(icb_code)
-    exported_by = _user_label()
+    exported_by = cohorts_ui.user_label()
     names = "; ".join(item["name"] for item in items)
 
     def _export() -> bytes:
@@ -301,15 +294,11 @@ def export_panel(items: list[dict], *, icb_code: str, footprint_label: str) -> N
             )
         return content
 
-    st.download_button(
+    cohorts_ui.audited_download(
         "Download the comparison (CSV)",
-        data=_export,
+        make=_export,
         file_name=name,
-        mime="text/csv",
         key="scenario_download",
-        disabled=not ok,
-        on_click="ignore",
-        icon=":material/download:",
+        ready=cohorts_ui.reason_given(reason),
+        waiting=cohorts_ui.REASON_WAITING,
     )
-    if not ok:
-        st.caption(f"Give a reason (at least {MIN_REASON_LENGTH} characters) to download; it is recorded.")
