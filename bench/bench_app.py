@@ -38,13 +38,18 @@ WATCH_RUN = """() => {
   window.__runDone = new Promise(resolve => {
     const t0 = performance.now();
     let sawRunning = false;
-    const check = () => {
+    // A fast run can go from running back to notRunning before the observer is called: read each change's old
+    // value too, or the run is missed and the timing comes out as NaN.
+    const check = (records) => {
       const state = app.getAttribute('data-test-script-state');
       if (state !== 'notRunning') sawRunning = true;
+      for (const record of records) {
+        if (record.oldValue && record.oldValue !== 'notRunning') sawRunning = true;
+      }
       if (sawRunning && state === 'notRunning') { observer.disconnect(); resolve(performance.now() - t0); }
     };
     const observer = new MutationObserver(check);
-    observer.observe(app, {attributes: true});
+    observer.observe(app, {attributes: true, attributeFilter: ['data-test-script-state'], attributeOldValue: true});
     setTimeout(() => { observer.disconnect(); resolve(NaN); }, 60000);
   });
 }"""
