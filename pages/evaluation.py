@@ -4,6 +4,7 @@ group, on the SYNTHETIC population (where the true effect is known)."""
 import streamlit as st
 
 from phm_core import evaluation, geography
+from phm_core.cohorts import format_count
 from phm_core.synth import GENERATOR_VERSION
 from phm_core.synth import parameters as synthetic_parameters
 from ui import data, layout, synthetic
@@ -57,13 +58,13 @@ if result is None:
 
 small = result.matched <= 7
 columns = st.columns(4)
-columns[0].metric("People enrolled", "fewer than 8" if result.enrolled <= 7 else f"{result.enrolled:,}")
+columns[0].metric("People enrolled", format_count(result.enrolled))
 columns[1].metric(
     "Matched",
-    "fewer than 8" if small else f"{result.matched:,}",
-    help=f"Enrolled people with someone alike to compare, against {result.comparison_people:,} comparison people "
-    f"(as informative as {result.effective_comparison:,.0f} equally weighted people) out of {result.pool_people:,} "
-    "in the pool.",
+    format_count(result.matched),
+    help=f"Enrolled people with someone alike to compare, against {format_count(result.comparison_people)} "
+    f"comparison people (as informative as {format_count(round(result.effective_comparison))} equally weighted "
+    f"people) out of {format_count(result.pool_people)} in the pool.",
 )
 columns[2].metric(
     "Naive before and after",
