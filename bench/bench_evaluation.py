@@ -93,7 +93,8 @@ def main() -> None:
         )
         for pool, rows in table.groupby("pool", sort=False):
             print(
-                f"true effect {-effect or 0.0:+.0%}, comparison {pool}: enrolled median {int(rows['enrolled'].median()):,}; "
+                f"true effect {-effect or 0.0:+.0%}, comparison {pool}: "
+                f"enrolled median {int(rows['enrolled'].median()):,}; "
                 f"naive mean {rows['naive'].mean():+.1%} (SD {rows['naive'].std():.3f}); "
                 f"matched mean {rows['estimate'].mean():+.1%} (SD {rows['estimate'].std():.3f}, "
                 f"range {rows['estimate'].min():+.1%} to {rows['estimate'].max():+.1%}); "
