@@ -10,7 +10,9 @@ BIN := $(VENV)/bin
 run: $(VENV)/.runtime
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port 8501
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev  ## lint, then the whole suite
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 test-fast: $(VENV)/.dev  ## unit and app tests only (no browser)
