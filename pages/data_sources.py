@@ -14,6 +14,11 @@ st.markdown(
     "local file: it is checked first, and a file with problems is rejected with the reasons, leaving the data "
     "in use unchanged. Replacements are kept on this machine only, in the local data directory."
 )
+st.caption(
+    "A replacement changes the maps, profiles, benchmarks and presentation. The SYNTHETIC population behind the "
+    "Cohorts and risk pages is built from the shipped national data (Census 2021 ages, IMD 2025), so it does not "
+    "change with a replacement."
+)
 
 stored = replacements.list_replacements(data_dir())
 st.subheader("In use")

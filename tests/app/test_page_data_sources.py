@@ -19,6 +19,7 @@ def test_page_opens_with_the_shipped_data_in_use(open_page) -> None:
     assert not at.exception
     assert at.success[0].value == "The shipped data is in use for every table."
     assert at.selectbox(key="kind").value == "imd"
+    assert any("does not change with a replacement" in c.value for c in at.caption)  # the synthetic population
 
 
 def test_a_stored_replacement_is_listed_and_can_be_reverted(open_page) -> None:
