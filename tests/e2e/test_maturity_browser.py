@@ -98,6 +98,7 @@ def test_an_assessment_answered_in_two_browser_sessions(browser, app_url: str, d
     first.get_by_text("1 of 11 components rated").wait_for()
     first.get_by_role("button", name="Previous").click()
     first.get_by_role("heading", name="Organisational factors").wait_for()
+    settled(first)  # the heading is drawn before the radios: until the run ends they can be the last component's
     options = radio(first, "Current stage").locator("input[type='radio']")
     assert [options.nth(i).is_checked() for i in range(4)] == [False, True, False, False]
     assert first.get_by_role("textbox", name="Evidence notes").input_value() == "Board minutes"
