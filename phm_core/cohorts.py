@@ -32,8 +32,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import pydeck as pdk
 
-from phm_core.maps import TOOLTIP_STYLE, CompactDeck, view_for
-from phm_core.palettes import NHS_BLUE, NHS_DARK_GREY, NHS_PALE_GREY, hex_to_rgb
+from phm_core.maps import colour_range, rate_deck
+from phm_core.palettes import NHS_BLUE, NHS_PALE_GREY
 from phm_core.risk import style_figure
 from phm_core.segmentation import AGE_BANDS, RISK_TIER_LABELS, RISK_TIERS, SEGMENT_KEYS, SEGMENT_LABELS, age_band
 from phm_core.stats import suppress
@@ -753,20 +753,6 @@ def breakdown_figure(table: pd.DataFrame, *, dimension_label: str, short_labels:
     return style_figure(figure, title=f"Cohort rate by {short}", height=380)
 
 
-def _sequential_rgb(value: float, low: float, high: float) -> list[int]:
-    start, end = np.array(hex_to_rgb("#DEEBF7")), np.array(hex_to_rgb("#08306B"))
-    t = 0.0 if high <= low else float(np.clip((value - low) / (high - low), 0, 1))
-    return [int(round(x)) for x in start + (end - start) * t]
-
-
-def colour_range(rates: pd.DataFrame) -> tuple[float, float]:
-    """The rates at the light and dark ends of the map's colour scale: the 5th and 95th centiles."""
-    values = rates["rate_per_100"].astype("float64").dropna()
-    if values.empty:
-        return 0.0, 1.0
-    return float(values.quantile(0.05)), float(values.quantile(0.95))
-
-
 def lsoa_shapes(lsoas: pd.DataFrame, boundaries: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     """The footprint's LSOA polygons as GeoJSON features with their code and name (build once, recolour often)."""
     shapes = boundaries.merge(lsoas[["lsoa21_code", "lsoa21_name"]], on="lsoa21_code", how="inner")
@@ -784,44 +770,20 @@ def cohort_deck(
     """The cohort's rate per 100 residents of each LSOA; suppressed LSOAs grey."""
     by_code = rates.set_index("lsoa21_code")
     low, high = colour_range(rates)
-    features = []
+    areas = []
     for shape in shapes:
-        row = by_code.loc[shape["code"]] if shape["code"] in by_code.index else None
-        rate = row["rate_per_100"] if row is not None else None
-        shown = rate is not None and pd.notna(rate)
-        count = row["in_cohort"] if row is not None else 0
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": shape["geometry"],
-                "properties": {
-                    "name": shape["name"],
-                    "rate": f"{float(rate):.2f} per 100 residents" if shown else "suppressed (small number)",
-                    "count": f"{int(count):,}" if pd.notna(count) else "fewer than 8",
-                    "fill": (_sequential_rgb(float(rate), low, high) if shown else hex_to_rgb(NHS_PALE_GREY)) + [200],
-                },
-            }
-        )
-    layer = pdk.Layer(
-        "GeoJsonLayer",
-        id="cohort-rate",
-        data={"type": "FeatureCollection", "features": features},
-        get_fill_color="properties.fill",
-        get_line_color=hex_to_rgb(NHS_DARK_GREY) + [80],
-        line_width_min_pixels=0.5,
-        pickable=True,
-        stroked=True,
-        filled=True,
-    )
-    return CompactDeck(
-        layers=[layer],
-        initial_view_state=view_for(bounds),
-        map_provider="carto",
-        map_style="light",
-        tooltip={
-            "html": f"<b>{{name}}</b><br/>Cohort ({SYNTHETIC_LABEL}): {{rate}}<br/>People in the cohort: {{count}}",
-            "style": TOOLTIP_STYLE,
-        },
+        found = shape["code"] in by_code.index
+        rate = by_code.at[shape["code"], "rate_per_100"] if found else None
+        count = by_code.at[shape["code"], "in_cohort"] if found else 0
+        areas.append((shape["name"], shape["geometry"], rate, count))
+    return rate_deck(
+        areas,
+        low=low,
+        high=high,
+        decimals=2,
+        layer_id="cohort-rate",
+        tooltip_html=f"<b>{{name}}</b><br/>Cohort ({SYNTHETIC_LABEL}): {{rate}}<br/>People in the cohort: {{count}}",
+        bounds=bounds,
     )
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
-from phm_core.palettes import decile_rgb
+from phm_core.palettes import NHS_DARK_GREY, NHS_PALE_GREY, decile_rgb, hex_to_rgb
 
 MAP_STYLE = "light"
 TOOLTIP_STYLE = {"backgroundColor": "#FFFFFF", "color": "#212B32", "fontSize": "13px", "border": "1px solid #768692"}
@@ -124,4 +124,74 @@ def profile_deck(layers: list[pdk.Layer], *, bounds: tuple[float, float, float, 
         map_provider="carto",
         map_style=MAP_STYLE,
         tooltip={"html": "<b>{name}</b><br/>{value}", "style": TOOLTIP_STYLE},
+    )
+
+
+# --- rates per LSOA (synthetic cohorts and segments) ----------------------------------------------------------------
+
+RATE_LIGHT, RATE_DARK = "#DEEBF7", "#08306B"
+
+
+def sequential_rgb(value: float, low: float, high: float) -> list[int]:
+    """A light-to-dark blue for a value between ``low`` and ``high`` (clipped)."""
+    start, end = np.array(hex_to_rgb(RATE_LIGHT)), np.array(hex_to_rgb(RATE_DARK))
+    t = 0.0 if high <= low else float(np.clip((value - low) / (high - low), 0, 1))
+    return [int(round(x)) for x in start + (end - start) * t]
+
+
+def colour_range(rates: pd.DataFrame) -> tuple[float, float]:
+    """The rates (column ``rate_per_100``) at the light and dark ends of the colour scale: 5th and 95th centiles."""
+    values = rates["rate_per_100"].astype("float64").dropna()
+    if values.empty:
+        return 0.0, 1.0
+    return float(values.quantile(0.05)), float(values.quantile(0.95))
+
+
+def rate_deck(
+    areas: list[tuple[str, dict, float | None, float | None]],
+    *,
+    low: float,
+    high: float,
+    decimals: int,
+    layer_id: str,
+    tooltip_html: str,
+    bounds: tuple[float, float, float, float] | np.ndarray,
+) -> pdk.Deck:
+    """LSOAs coloured by a rate per 100 residents; suppressed ones (rate missing) grey.
+
+    ``areas`` holds (name, GeoJSON geometry, rate per 100 or None, count or None); a missing count reads
+    "fewer than 8". ``tooltip_html`` may use ``{name}``, ``{rate}`` and ``{count}``.
+    """
+    features = []
+    for name, geometry, rate, count in areas:
+        shown = rate is not None and pd.notna(rate)
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": geometry,
+                "properties": {
+                    "name": name,
+                    "rate": f"{float(rate):.{decimals}f} per 100 residents" if shown else "suppressed (small number)",
+                    "count": f"{int(count):,}" if count is not None and pd.notna(count) else "fewer than 8",
+                    "fill": (sequential_rgb(float(rate), low, high) if shown else hex_to_rgb(NHS_PALE_GREY)) + [200],
+                },
+            }
+        )
+    layer = pdk.Layer(
+        "GeoJsonLayer",
+        id=layer_id,
+        data={"type": "FeatureCollection", "features": features},
+        get_fill_color="properties.fill",
+        get_line_color=hex_to_rgb(NHS_DARK_GREY) + [80],
+        line_width_min_pixels=0.5,
+        pickable=True,
+        stroked=True,
+        filled=True,
+    )
+    return CompactDeck(
+        layers=[layer],
+        initial_view_state=view_for(bounds),
+        map_provider="carto",
+        map_style=MAP_STYLE,
+        tooltip={"html": tooltip_html, "style": TOOLTIP_STYLE},
     )

@@ -21,8 +21,8 @@ import plotly.graph_objects as go
 import pydeck as pdk
 
 from phm_core.geography import LEVEL_COLUMNS, Footprint
-from phm_core.maps import TOOLTIP_STYLE, CompactDeck, view_for
-from phm_core.palettes import NHS_BLUE, NHS_DARK_GREY, NHS_MID_GREY, NHS_PALE_GREY, hex_to_rgb
+from phm_core.maps import colour_range, rate_deck
+from phm_core.palettes import NHS_BLUE, NHS_MID_GREY, NHS_PALE_GREY
 from phm_core.stats import suppress
 from phm_core.synth.schema import INDEX_DATE, activity_column, cost_column
 
@@ -519,61 +519,22 @@ def risk_pyramid_figure(summary: pd.DataFrame) -> go.Figure:
     return _style(figure, title="Risk pyramid", height=340)
 
 
-def _sequential_rgb(value: float, low: float, high: float) -> list[int]:
-    """A light-to-dark blue for a value between low and high."""
-    start, end = np.array(hex_to_rgb("#DEEBF7")), np.array(hex_to_rgb("#08306B"))
-    t = 0.0 if high <= low else float(np.clip((value - low) / (high - low), 0, 1))
-    return [int(round(x)) for x in start + (end - start) * t]
-
-
-def colour_range(rates: pd.DataFrame) -> tuple[float, float]:
-    """The rates (per 100) at the light and dark ends of the map's colour scale: the 5th and 95th centiles."""
-    values = rates["rate_per_100"].astype("float64").dropna()
-    if values.empty:
-        return 0.0, 1.0
-    return float(values.quantile(0.05)), float(values.quantile(0.95))
-
-
 def segment_deck(rates: pd.DataFrame, lsoas: pd.DataFrame, boundaries: gpd.GeoDataFrame, *, segment: str) -> pdk.Deck:
     """Where a segment lives: LSOAs coloured by the share of residents in it; suppressed LSOAs in grey."""
     shapes = boundaries.merge(lsoas[["lsoa21_code", "lsoa21_name"]], on="lsoa21_code", how="inner")
     shapes = shapes.merge(rates, on="lsoa21_code", how="left")
     low, high = colour_range(shapes)
-    label = SEGMENT_LABELS[segment]
-    features = []
-    for row, geometry in zip(shapes.itertuples(index=False), shapes.geometry.values, strict=True):
-        rate = row.rate_per_100
-        shown = pd.notna(rate)
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": geometry.__geo_interface__,
-                "properties": {
-                    "name": row.lsoa21_name,
-                    "rate": f"{float(rate):.1f} per 100 residents" if shown else "suppressed (small number)",
-                    "count": f"{int(row.in_segment):,}" if pd.notna(row.in_segment) else "fewer than 8",
-                    "fill": (_sequential_rgb(float(rate), low, high) if shown else hex_to_rgb(NHS_PALE_GREY)) + [200],
-                },
-            }
-        )
-    layer = pdk.Layer(
-        "GeoJsonLayer",
-        id="segment-rate",
-        data={"type": "FeatureCollection", "features": features},
-        get_fill_color="properties.fill",
-        get_line_color=hex_to_rgb(NHS_DARK_GREY) + [80],
-        line_width_min_pixels=0.5,
-        pickable=True,
-        stroked=True,
-        filled=True,
-    )
-    return CompactDeck(
-        layers=[layer],
-        initial_view_state=view_for(shapes.total_bounds if len(shapes) else (-2, 51, 1, 53)),
-        map_provider="carto",
-        map_style="light",
-        tooltip={
-            "html": f"<b>{{name}}</b><br/>{label} ({SYNTHETIC_LABEL}): {{rate}}<br/>People in segment: {{count}}",
-            "style": TOOLTIP_STYLE,
-        },
+    areas = [
+        (row.lsoa21_name, geometry.__geo_interface__, row.rate_per_100, row.in_segment)
+        for row, geometry in zip(shapes.itertuples(index=False), shapes.geometry.values, strict=True)
+    ]
+    return rate_deck(
+        areas,
+        low=low,
+        high=high,
+        decimals=1,
+        layer_id="segment-rate",
+        tooltip_html=f"<b>{{name}}</b><br/>{SEGMENT_LABELS[segment]} ({SYNTHETIC_LABEL}): {{rate}}<br/>"
+        "People in segment: {count}",
+        bounds=shapes.total_bounds if len(shapes) else (-2, 51, 1, 53),
     )
