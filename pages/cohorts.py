@@ -2,22 +2,16 @@
 
 import streamlit as st
 
-from phm_core import cohorts, geography
+from phm_core import cohorts
 from ui import cohorts as cohorts_ui
 from ui import data, layout, synthetic
-from ui import risk as risk_ui
 from ui.footprint import select_footprint
 
 footprint, lsoa = select_footprint()
 layout.data_warnings(data.data_warnings())
 st.title("Cohort builder (SYNTHETIC)")
 synthetic.synthetic_badge()
-synthetic.segmented_population(footprint.icb_code)  # generates with progress on first use
-people = risk_ui.scored_population(footprint.icb_code)  # trains the risk models with progress on first use
-index = cohorts_ui.cohort_index(footprint.icb_code)
-inside = cohorts_ui.footprint_mask(footprint)
-names = cohorts_ui.area_names(footprint.icb_code)
-place_name = geography.footprint_name(lsoa, footprint)
+people, index, inside, names, place_name = cohorts_ui.cohort_page_data(footprint, lsoa)  # generates, trains
 
 st.markdown(
     f"Pick the people of **{place_name}** who meet every criterion of a group below. Add a group to take in other "

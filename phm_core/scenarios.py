@@ -685,6 +685,18 @@ def comparison_export(items: Sequence[Mapping]) -> pd.DataFrame:
 SCENARIO_COLOURS = (NHS_BLUE, NHS_WARM_YELLOW, NHS_MID_GREY)
 
 
+def _interval_bars(rows: pd.DataFrame) -> dict[str, Any]:
+    """Plotly error bars from the median to the low and high ends of each row's 95% interval."""
+    return {
+        "type": "data",
+        "symmetric": False,
+        "array": (rows["high"] - rows["median"]).clip(lower=0).tolist(),
+        "arrayminus": (rows["median"] - rows["low"]).clip(lower=0).tolist(),
+        "color": "#212B32",
+        "thickness": 1,
+    }
+
+
 def comparison_figure(
     results: Mapping[str, pd.DataFrame], *, outcomes: Sequence[str] = COUNT_OUTCOMES[1:]
 ) -> go.Figure:
@@ -699,14 +711,7 @@ def comparison_figure(
                 y=rows["median"].tolist(),
                 name=name,
                 marker_color=colour,
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": (rows["high"] - rows["median"]).clip(lower=0).tolist(),
-                    "arrayminus": (rows["median"] - rows["low"]).clip(lower=0).tolist(),
-                    "color": "#212B32",
-                    "thickness": 1,
-                },
+                error_y=_interval_bars(rows),
                 hovertemplate="%{x}: %{y:,.0f} avoided (median)<extra>" + name + "</extra>",
             )
         )
@@ -731,14 +736,7 @@ def shift_figure(results: Mapping[str, pd.DataFrame]) -> go.Figure:
                 orientation="h",
                 name=name,
                 marker_color=colour,
-                error_x={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": (shift["high"] - shift["median"]).clip(lower=0).tolist(),
-                    "arrayminus": (shift["median"] - shift["low"]).clip(lower=0).tolist(),
-                    "color": "#212B32",
-                    "thickness": 1,
-                },
+                error_x=_interval_bars(shift),
                 hovertemplate="%{y}: %{x:+,.0f} a year (median)<extra>" + name + "</extra>",
             )
         )

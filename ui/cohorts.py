@@ -121,6 +121,23 @@ def area_names(icb_code: str) -> dict[str, dict[str, str]]:
     }
 
 
+def cohort_page_data(
+    footprint: geography.Footprint, lsoa: pd.DataFrame
+) -> tuple[pd.DataFrame, CohortIndex, np.ndarray, dict[str, dict[str, str]], str]:
+    """What the cohort builder and scenarios pages start from: the ICB's scored people (generating the population
+    and training the risk models with progress on first use), the cohort index, the footprint's mask, area names
+    and the footprint's name."""
+    synthetic.segmented_population(footprint.icb_code)
+    people = risk_ui.scored_population(footprint.icb_code)
+    return (
+        people,
+        cohort_index(footprint.icb_code),
+        footprint_mask(footprint),
+        area_names(footprint.icb_code),
+        geography.footprint_name(lsoa, footprint),
+    )
+
+
 @st.cache_resource(show_spinner="Preparing the map ...", max_entries=64)
 def _shapes(footprint: geography.Footprint, seed: int, fraction: float, version: str) -> tuple[list, np.ndarray]:
     index = _index(footprint.icb_code, seed, fraction, version)
