@@ -21,6 +21,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
+from phm_core import geoversions
 from phm_core.loaders import polygonal_part
 
 OUT_DIR = Path(__file__).resolve().parent / "data"
@@ -210,26 +211,165 @@ def _to_metres(lon_lat: np.ndarray) -> np.ndarray:
     return np.column_stack([lon * 111_320 * np.cos(np.radians(52.5)), lat * 110_540])
 
 
-def assign_neighbourhoods(lsoa: pd.DataFrame, lsoa_centroids: pd.DataFrame, practices: pd.DataFrame) -> pd.DataFrame:
-    """Give each LSOA the PCN of its nearest GP practice in the same ICB (an approximate neighbourhood).
+def assign_neighbourhoods(lsoa: pd.DataFrame, practices: pd.DataFrame) -> pd.DataFrame:
+    """Give each LSOA the PCN of its nearest GP practice in the same April 2024 ICB (an approximate neighbourhood).
 
-    PCNs are lists of registered patients, not areas; without the registrations-by-LSOA file, the nearest
-    practice is the published proxy most PHM teams use for mapping a PCN footprint.
+    See :func:`phm_core.geoversions.assign_pcns`; each geography version makes its own assignment.
     """
-    # Practices outside any PCN ("U", unallocated) do not define a neighbourhood.
-    located = practices.dropna(subset=["lat", "lon"]).loc[lambda p: p["pcn_code"] != "U"]
-    centroids = lsoa_centroids.set_index("lsoa21_code").loc[lsoa["lsoa21_code"]]
-    pcn_code = np.empty(len(lsoa), dtype=object)
-    for icb, rows in lsoa.groupby("icb24_code").indices.items():
-        candidates = located.loc[located["icb24_code"] == icb]
-        tree = cKDTree(_to_metres(candidates[["lon", "lat"]].to_numpy()))
-        _, nearest = tree.query(_to_metres(centroids.iloc[rows][["lon", "lat"]].to_numpy()))
-        pcn_code[rows] = candidates["pcn_code"].to_numpy()[nearest]
-    out = lsoa.copy()
-    out["pcn_code"] = pcn_code
-    names = practices.drop_duplicates("pcn_code").set_index("pcn_code")["pcn_name"]
-    out["pcn_name"] = out["pcn_code"].map(names)
-    return out
+    return geoversions.assign_pcns(lsoa, practices, icb_column="icb24_code")
+
+
+# NHS England regions: ONS and ODS codes by name, as in the QOF 2023-24 organisation reference.
+def _regions(source: Path) -> pd.DataFrame:
+    reference = pd.read_csv(source / "gp_practices" / "qof_2023_24_organisation_reference_practice_pcn_subicb_icb.csv")
+    regions = reference[["SUB_ICB_ODS_CODE", "REGION_ONS_CODE", "REGION_ODS_CODE", "REGION_NAME"]].drop_duplicates()
+    return regions.rename(
+        columns={
+            "SUB_ICB_ODS_CODE": "sicbl24_code_nhs",
+            "REGION_ONS_CODE": "region_code",
+            "REGION_ODS_CODE": "region_code_nhs",
+            "REGION_NAME": "region_name",
+        }
+    )
+
+
+def build_geography_versions(source: Path, lsoa: pd.DataFrame, practices: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """The shipped geography versions: April 2024 (42 ICBs, published) and April 2026 (36, reconstructed).
+
+    Returns one long table (a ``version`` column, then one row per LSOA per version, with each version's PCN
+    assignment) and the versions' metadata. Checks what ``shared/data/icb26/SOURCE.txt`` publishes: 33,755 LSOAs
+    in each, 42 and 36 ICBs, 10,207 LSOAs whose ICB code changed, England's population unchanged.
+    """
+    regions = _regions(source)
+    by_sub_icb = regions.drop_duplicates("sicbl24_code_nhs")
+    v2024 = lsoa[
+        [
+            "lsoa21_code",
+            "sicbl24_code",
+            "sicbl24_code_nhs",
+            "sicbl24_name",
+            "icb24_code",
+            "icb24_code_nhs",
+            "icb24_name",
+        ]
+    ].merge(by_sub_icb, on="sicbl24_code_nhs", how="left", validate="many_to_one")
+    v2024 = v2024.rename(
+        columns={
+            "sicbl24_code": "sub_icb_code",
+            "sicbl24_code_nhs": "sub_icb_code_nhs",
+            "sicbl24_name": "sub_icb_name",
+            "icb24_code": "icb_code",
+            "icb24_code_nhs": "icb_code_nhs",
+            "icb24_name": "icb_name",
+        }
+    )
+    v2024["basis"] = "ONS LSOA (2021) to SICBL to ICB to LAD (April 2024) lookup"
+
+    icb26 = source / "icb26"
+    codes = pd.read_csv(icb26 / "icb26_codes.csv")
+    lookup26 = pd.read_csv(icb26 / "lookup_lsoa21_icb26.csv")
+    region_codes = regions.drop_duplicates("region_name").set_index("region_name")
+    codes["region_code"] = codes["nhser_name"].map(region_codes["region_code"])
+    codes["region_code_nhs"] = codes["nhser_name"].map(region_codes["region_code_nhs"])
+    if codes["region_code"].isna().any():
+        raise SystemExit(f"icb26: unknown region names {sorted(codes.loc[codes['region_code'].isna(), 'nhser_name'])}")
+    v2026 = lookup26[["lsoa21_code", "icb26_code", "basis"]].merge(
+        codes.rename(columns={"icb26_code": "icb26_code"}), on="icb26_code", how="left", validate="many_to_one"
+    )
+    v2026 = v2026.merge(
+        lsoa[["lsoa21_code", "sicbl24_code", "sicbl24_code_nhs", "sicbl24_name"]],
+        on="lsoa21_code",
+        validate="one_to_one",
+    )
+    v2026 = v2026.rename(
+        columns={
+            "sicbl24_code": "sub_icb_code",
+            "sicbl24_code_nhs": "sub_icb_code_nhs",
+            "sicbl24_name": "sub_icb_name",
+            "icb26_code": "icb_code",
+            "icb26_ods": "icb_code_nhs",
+            "icb26_name": "icb_name",
+            "nhser_name": "region_name",
+        }
+    )
+    basis_labels = {
+        "merger rule": "merger rule (the whole April 2024 ICB went into one April 2026 ICB)",
+        "split by sub-ICB location": "split by sub-ICB location (published succession)",
+        "Frimley split inferred from county": "Frimley split INFERRED from the county of the LSOA's district",
+        "unchanged": "unchanged since April 2024",
+    }
+    unknown = sorted(set(v2026["basis"]) - set(basis_labels))
+    if unknown:
+        raise SystemExit(f"icb26: unknown basis values {unknown}")
+    v2026["basis"] = v2026["basis"].map(basis_labels)
+
+    columns = list(geoversions.LOOKUP_COLUMNS)
+    tables = {"2024-04": v2024[columns], "2026-04": v2026[columns]}
+    out = []
+    for key, table in tables.items():
+        geoversions.check_lookup(table, source=f"geography {key}", allow_split_sub_icbs=True)
+        with_places = lsoa[["lsoa21_code", "lon", "lat", "sicbl24_code", "pop_total"]].merge(table, on="lsoa21_code")
+        versioned_practices = geoversions.practices_for_version(practices, lsoa, table)
+        with_pcns = geoversions.assign_pcns(with_places, versioned_practices)
+        out.append(with_pcns[[*columns, "pcn_code", "pcn_name"]].assign(version=key))
+    long = pd.concat(out, ignore_index=True)
+    _check_geography_versions(long, lsoa)
+    for column in long.columns:
+        if column != "lsoa21_code":
+            long[column] = long[column].astype("category")
+    versions = {
+        "versions": [
+            {
+                "key": "2026-04",
+                "label": "ICBs as at April 2026",
+                "effective_from": "2026-04-01",
+                "status": "reconstruction",
+                "source": (
+                    "Reconstructed from the published succession rules (shared/data/icb26: icb26_codes.csv, "
+                    "lookup_lsoa21_icb26.csv); the Frimley three-way split is inferred from county. Load ONS's "
+                    "official April 2026 lookup on the Data sources page to replace it."
+                ),
+                "default_icb": "E54000068",
+                "notes": [
+                    "The Frimley split is inferred from the county of each LSOA's district (455 LSOAs).",
+                    "Sub-ICB locations keep their April 2024 codes until an official file gives new ones.",
+                ],
+            },
+            {
+                "key": "2024-04",
+                "label": "ICBs as at April 2024",
+                "effective_from": "2024-04-01",
+                "status": "published",
+                "source": "ONS LSOA (2021) to SICBL to ICB to LAD (April 2024) lookup (shared/data/lookups)",
+                "default_icb": "E54000023",
+                "notes": [],
+            },
+        ]
+    }
+    return long, versions
+
+
+def _check_geography_versions(long: pd.DataFrame, lsoa: pd.DataFrame) -> None:
+    problems = []
+    expected_icbs = {"2024-04": 42, "2026-04": 36}
+    for key, count in expected_icbs.items():
+        table = long.loc[long["version"] == key]
+        if len(table) != ENGLAND_LSOA_COUNT or table["lsoa21_code"].nunique() != ENGLAND_LSOA_COUNT:
+            problems.append(f"{key}: {len(table)} rows, expected {ENGLAND_LSOA_COUNT} LSOAs once each")
+        if table["icb_code"].nunique() != count:
+            problems.append(f"{key}: {table['icb_code'].nunique()} ICBs, expected {count}")
+        people = table.merge(lsoa[["lsoa21_code", "pop_total"]], on="lsoa21_code")["pop_total"].sum()
+        if people != lsoa["pop_total"].sum():
+            problems.append(f"{key}: England population {people:,} differs from {lsoa['pop_total'].sum():,}")
+        if table[["region_code", "icb_code", "sub_icb_code", "pcn_code"]].isna().any().any():
+            problems.append(f"{key}: missing region, ICB, sub-ICB or PCN codes")
+    old = long.loc[long["version"] == "2024-04"].set_index("lsoa21_code")["icb_code"]
+    new = long.loc[long["version"] == "2026-04"].set_index("lsoa21_code")["icb_code"]
+    changed = int((old != new.reindex(old.index)).sum())
+    if changed != 10_207:
+        problems.append(f"{changed} LSOAs changed ICB code between 2024-04 and 2026-04, expected 10,207")
+    if problems:
+        raise SystemExit("Geography versions failed their checks: " + "; ".join(problems))
 
 
 def build_boundaries(source: Path, lsoa: pd.DataFrame) -> dict[str, gpd.GeoDataFrame]:
@@ -397,7 +537,8 @@ def write_outputs(source: Path, out_dir: Path = OUT_DIR) -> dict[str, int]:
     lsoa = lsoa.merge(centroids, on="lsoa21_code", how="left", validate="one_to_one")
 
     practices = build_practices(source, centroids, lsoa)
-    lsoa = assign_neighbourhoods(lsoa, centroids, practices)
+    lsoa = assign_neighbourhoods(lsoa, practices)
+    geography_lookup, geography_versions = build_geography_versions(source, lsoa, practices)
 
     outputs: dict[str, pd.DataFrame] = {
         "lsoa.parquet": lsoa,
@@ -408,6 +549,7 @@ def write_outputs(source: Path, out_dir: Path = OUT_DIR) -> dict[str, int]:
         "lad21_to_lad24.parquet": build_lad21_to_lad24(source, lsoa),
         "population_single_year_lsoa.parquet": build_single_year_ages(source, lsoa),
         "qof_prevalence_lad24.parquet": build_qof_prevalence_lad24(build_qof_prevalence(source), lsoa),
+        "geography_lookup.parquet": geography_lookup,
     }
     sizes: dict[str, int] = {}
     for name, frame in outputs.items():
@@ -418,6 +560,9 @@ def write_outputs(source: Path, out_dir: Path = OUT_DIR) -> dict[str, int]:
         path = out_dir / f"boundaries_{level}.parquet"
         frame.to_parquet(path, index=False, compression="zstd", geometry_encoding="WKB")
         sizes[path.name] = path.stat().st_size
+    versions_path = out_dir / "geography_versions.json"
+    versions_path.write_text(json.dumps(geography_versions, indent=2) + "\n")
+    sizes[versions_path.name] = versions_path.stat().st_size
     manifest = {
         "source": "../shared/data (see geodata/PROVENANCE.md)",
         "files": {name: {"bytes": size} for name, size in sorted(sizes.items())},

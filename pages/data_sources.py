@@ -66,7 +66,7 @@ with st.expander("What the file must contain"):
         )
 if upload is not None:
     try:
-        frame = replacements.validate_upload(kind, upload.getvalue(), source=upload.name, lsoa=data.lsoa_table())
+        frame = replacements.validate_upload(kind, upload.getvalue(), source=upload.name, lsoa=data.base_lsoa_table())
     except replacements.DataValidationError as error:
         st.error(str(error))
     else:

@@ -6,13 +6,16 @@ Move on with the Next / Previous buttons or the Right / Left arrow keys.
 
 import streamlit as st
 
-from ui import data, layout, presentation
-from ui.footprint import current_footprint
+from ui import layout, presentation
+from ui.footprint import current_footprint, explain_problem
 from ui.layout import ensure_router
 
 ensure_router()
 presentation.hide_chrome()
-footprint = current_footprint(data.lsoa_table())
+footprint = current_footprint()
+if footprint is None:  # a link to an abolished or unknown ICB: explain, offer the successors, show no figures
+    explain_problem()
+    st.stop()
 index = presentation.current_slide()
 st.query_params.update(
     {**footprint.as_query(), "slide": str(index + 1), "screen": st.session_state[presentation.SCREEN_STATE]}

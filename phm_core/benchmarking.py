@@ -244,12 +244,12 @@ ICB_FEATURES = {
 
 
 def icb_features(lsoa: pd.DataFrame) -> pd.DataFrame:
-    """Deprivation, age structure and rurality of each ICB (population-weighted from LSOAs)."""
+    """Deprivation, age structure and rurality of each ICB of the table's geography (population-weighted)."""
     people = lsoa["pop_total"]
     frame = pd.DataFrame(
         {
-            "icb24_code": lsoa["icb24_code"],
-            "icb24_name": lsoa["icb24_name"],
+            "icb_code": lsoa["icb_code"],
+            "icb_name": lsoa["icb_name"],
             "people": people,
             "imd": lsoa["imd_score"] * people,
             "older": lsoa["pop_65_plus"],
@@ -259,11 +259,11 @@ def icb_features(lsoa: pd.DataFrame) -> pd.DataFrame:
             "air": lsoa["aq_indicator"] * people,
         }
     )
-    sums = frame.groupby(["icb24_code", "icb24_name"], as_index=False).sum(numeric_only=True)
+    sums = frame.groupby(["icb_code", "icb_name"], as_index=False).sum(numeric_only=True)
     return pd.DataFrame(
         {
-            "code": sums["icb24_code"],
-            "name": sums["icb24_name"].str.removesuffix(" Integrated Care Board"),
+            "code": sums["icb_code"],
+            "name": sums["icb_name"].str.removesuffix(" Integrated Care Board"),
             "people": sums["people"],
             "imd_score": sums["imd"] / sums["people"],
             "share_65_plus": sums["older"] / sums["people"],

@@ -29,7 +29,7 @@ LEVEL_KEYS: dict[str, tuple[str, str]] = {
     "lsoa": ("lsoa21_code", "lsoa21_name"),
     "msoa": ("msoa21_code", "msoa21_name"),
     "place": ("ltla24_code", "ltla24_name"),
-    "sub_icb": ("sicbl24_code", "sicbl24_name"),
+    "sub_icb": ("sub_icb_code", "sub_icb_label"),
 }
 
 # Colour-blind-safe ColorBrewer schemes, five classes, light (low) to dark (high).

@@ -90,7 +90,7 @@ def cohort_index(icb_code: str, *, seed: int = synthetic.DEFAULT_SEED) -> Cohort
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _footprint_mask(footprint: geography.Footprint, seed: int, fraction: float, version: str) -> np.ndarray:
     people = risk_ui.scored_population(footprint.icb_code, seed=seed)
-    lsoas = geography.lsoas_in(data.lsoa_table(), footprint)
+    lsoas = data.lsoas_of(footprint)
     if footprint.level == "icb":
         return np.ones(len(people), dtype=bool)
     if footprint.level == "pcn" and footprint.area_code:
@@ -106,10 +106,11 @@ def footprint_mask(footprint: geography.Footprint, *, seed: int = synthetic.DEFA
 @st.cache_data(show_spinner=False, max_entries=16)
 def area_names(icb_code: str) -> dict[str, dict[str, str]]:
     """Names of the ICB's places, PCNs and practices, by code."""
-    lsoa = data.lsoa_table()
-    places = lsoa.loc[lsoa["icb24_code"] == icb_code].drop_duplicates("ltla24_code")
-    practices = data.practices()
-    practices = practices.loc[practices["icb24_code"] == icb_code]
+    geography = data.version_of_icb(icb_code)
+    lsoa = data.lsoa_table(geography)
+    places = lsoa.loc[lsoa["icb_code"] == icb_code].drop_duplicates("ltla24_code")
+    practices = data.practices(geography)
+    practices = practices.loc[practices["icb_code"] == icb_code]
     pcns = practices.drop_duplicates("pcn_code")
     return {
         "place": dict(zip(places["ltla24_code"], places["ltla24_name"], strict=True)),
@@ -144,7 +145,7 @@ def _shapes(footprint: geography.Footprint, seed: int, fraction: float, version:
     inside = _footprint_mask(footprint, seed, fraction, version)
     present = np.unique(index.lsoa[inside])
     codes = [index.categories["lsoa"][i] for i in present if i >= 0]
-    lsoa = data.lsoa_table()
+    lsoa = data.lsoa_for(footprint)
     lsoas = lsoa.loc[lsoa["lsoa21_code"].isin(codes)]
     boundaries = data.boundaries("lsoa")
     bounds = boundaries.loc[boundaries["lsoa21_code"].isin(codes)].total_bounds

@@ -7,33 +7,117 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from phm_core import geography, loaders, maps, narrative, replacements
+from phm_core import geography, geography_files, geoversions, loaders, maps, narrative, replacements
+from phm_core.geoversions import GeographyVersion
 from phm_core.settings import data_dir
+
+GEOGRAPHY_PARAM = "geo"
 
 
 def replacement_signature() -> tuple[tuple[str, float], ...]:
-    """Changes whenever a stored replacement is added or removed, so cached tables are rebuilt."""
+    """Changes whenever a stored replacement or geography version is added or removed, so caches are rebuilt."""
     folder = replacements.replacements_dir(data_dir())
+    stored = tuple(sorted((p.name, p.stat().st_mtime) for p in folder.glob("*.parquet"))) if folder.exists() else ()
+    return stored + geography_signature()
+
+
+def geography_signature() -> tuple[tuple[str, float], ...]:
+    """Changes whenever a geography version is loaded or removed, so cached tables are rebuilt."""
+    folder = geography_files.geography_dir(data_dir())
     if not folder.exists():
         return ()
-    return tuple(sorted((p.name, p.stat().st_mtime) for p in folder.glob("*.parquet")))
+    return tuple(sorted((p.name, p.stat().st_mtime) for p in folder.glob("*.json")))
 
 
 @st.cache_resource(show_spinner="Loading the LSOA table ...")
-def _lsoa_table(signature: tuple[tuple[str, float], ...]) -> tuple[pd.DataFrame, list[str]]:
+def _base_lsoa_table(signature: tuple[tuple[str, float], ...]) -> tuple[pd.DataFrame, list[str]]:
     return replacements.apply_table_replacements(loaders.load_lsoa(), data_dir=data_dir())
 
 
-def lsoa_table() -> pd.DataFrame:
-    """The LSOA table (shared by every user; do not modify it)."""
-    table, _ = _lsoa_table(replacement_signature())
+@st.cache_resource(show_spinner=False)
+def _geography_versions(signature: tuple[tuple[str, float], ...]) -> dict[str, GeographyVersion]:
+    versions = geoversions.load_shipped_versions()
+    stored = geography_files.stored_versions(data_dir())
+    for key, meta in stored.items():
+        shipped = versions.get(key)
+        versions[key] = geoversions.version_from_dict({"default_icb": shipped.default_icb if shipped else None, **meta})
+    return dict(sorted(versions.items(), key=lambda item: item[1].effective_from, reverse=True))
+
+
+def geography_versions() -> dict[str, GeographyVersion]:
+    """Every geography version the app knows (shipped, or loaded by a user), newest first (shared, read-only)."""
+    return _geography_versions(geography_signature())
+
+
+def geography_version(key: str | None = None) -> GeographyVersion:
+    """One version (the session's when ``key`` is None)."""
+    versions = geography_versions()
+    return versions[key or current_geography()]
+
+
+def current_geography() -> str:
+    """The session's geography version: its footprint's, else the URL's ``geo``, else the default."""
+    versions = geography_versions()
+    chosen = st.session_state.get("geography")
+    if chosen in versions:
+        return chosen
+    asked = st.query_params.get(GEOGRAPHY_PARAM)
+    return asked if asked in versions else geoversions.default_version_key(versions)
+
+
+@st.cache_resource(show_spinner="Loading the geography ...", max_entries=8)
+def _lsoa_on_version(
+    key: str, signature: tuple[tuple[str, float], ...], geography: tuple[tuple[str, float], ...]
+) -> pd.DataFrame:
+    base, _ = _base_lsoa_table(signature)
+    stored = geography_files.stored_versions(data_dir())
+    if key in stored:
+        lookup = geography_files.read_stored_version(key, data_dir=data_dir())
+    else:
+        lookup = geoversions.load_shipped_lookup(key)
+    return geoversions.versioned_lsoa(base, lookup, practices_2024())
+
+
+def lsoa_table(version: str | None = None) -> pd.DataFrame:
+    """The LSOA table on one geography version (the session's by default; shared by every user: do not modify)."""
+    return _lsoa_on_version(version or current_geography(), replacement_signature(), geography_signature())
+
+
+def base_lsoa_table() -> pd.DataFrame:
+    """The LSOA table as shipped, with its April 2024 hierarchy and the user's replacements (shared, read-only)."""
+    table, _ = _base_lsoa_table(replacement_signature())
     return table
 
 
 def data_warnings() -> list[str]:
     """Warnings about stored replacements that could not be applied."""
-    _, warnings = _lsoa_table(replacement_signature())
+    _, warnings = _base_lsoa_table(replacement_signature())
     return warnings
+
+
+def version_of_icb(icb_code: str) -> str:
+    """A geography version that has this ICB code: the session's if it does, else the newest that does.
+
+    An ICB code names the same LSOAs in every version that has it (ONS gives a changed area a new code), so a
+    synthetic population or a model made for a code serves each of them.
+    """
+    current = current_geography()
+    if icb_code in set(lsoa_table(current)["icb_code"]):
+        return current
+    for key in geography_versions():
+        if icb_code in set(lsoa_table(key)["icb_code"]):
+            return key
+    raise KeyError(f"'{icb_code}' is not an ICB code in any geography version")
+
+
+def lsoa_for(footprint: geography.Footprint) -> pd.DataFrame:
+    """The LSOA table a footprint is read from: its geography version's (shared, read-only)."""
+    return lsoa_table(footprint.geography)
+
+
+def lsoas_of(footprint: geography.Footprint) -> pd.DataFrame:
+    """The LSOAs that make up a footprint."""
+    return geography.lsoas_in(lsoa_for(footprint), footprint)
 
 
 @st.cache_resource(show_spinner="Loading boundaries ...")
@@ -48,25 +132,37 @@ def boundaries(level: str) -> gpd.GeoDataFrame:
 
 
 @st.cache_resource(show_spinner=False)
-def practices() -> pd.DataFrame:
-    """GP practices (shared, read-only)."""
+def practices_2024() -> pd.DataFrame:
+    """GP practices with their April 2024 sub-ICB and ICB (shared, read-only)."""
     return loaders.load_practices()
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _practices_on_version(key: str, signature: tuple, geography: tuple) -> pd.DataFrame:
+    base, _ = _base_lsoa_table(signature)
+    lookup = lsoa_table(key)[["lsoa21_code", "icb_code"]]
+    return geoversions.practices_for_version(practices_2024(), base, lookup)
+
+
+def practices(version: str | None = None) -> pd.DataFrame:
+    """GP practices with ``icb_code`` on a geography version (the session's by default; shared, read-only)."""
+    return _practices_on_version(version or current_geography(), replacement_signature(), geography_signature())
+
+
 def practices_in(footprint: geography.Footprint, lsoas: pd.DataFrame) -> pd.DataFrame:
-    """Practices of the footprint: by PCN for a neighbourhood, else those located in its LSOAs (or its ICB)."""
-    table = practices()
+    """Practices of the footprint: by PCN for a PCN, else those located in its LSOAs (or its ICB)."""
+    table = practices(footprint.geography)
     if footprint.level == "pcn":
         return table.loc[table["pcn_code"] == footprint.area_code]
     if footprint.level == "icb":
-        return table.loc[table["icb24_code"] == footprint.icb_code]
+        return table.loc[table["icb_code"] == footprint.icb_code]
     return table.loc[table["lsoa21_code"].isin(lsoas["lsoa21_code"])]
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def home_content(footprint: geography.Footprint, signature: tuple[tuple[str, float], ...]) -> dict:
     """Everything the home page shows for a footprint (figures from shared public data only)."""
-    lsoa = lsoa_table()
+    lsoa = lsoa_for(footprint)
     lsoas = geography.lsoas_in(lsoa, footprint)
     name = geography.footprint_name(lsoa, footprint)
     summary, noun, plural = geography.area_summary(lsoas, level=footprint.level)
@@ -88,5 +184,5 @@ def home_content(footprint: geography.Footprint, signature: tuple[tuple[str, flo
 @st.cache_resource(show_spinner="Drawing the map ...", max_entries=64)
 def deprivation_deck(footprint: geography.Footprint, signature: tuple[tuple[str, float], ...]) -> pdk.Deck:
     """The home-page map for a footprint: the same object for the same footprint, so the map keeps its view."""
-    lsoas = geography.lsoas_in(lsoa_table(), footprint)
+    lsoas = lsoas_of(footprint)
     return maps.deprivation_deck(lsoas, boundaries("lsoa"), practices=practices_in(footprint, lsoas))

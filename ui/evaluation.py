@@ -50,7 +50,7 @@ def evaluation_content(
 ) -> evaluation.EvaluationResult | None:
     """The evaluation of an intervention in a footprint (aggregates only), or None if nobody there received it."""
     people = synthetic.segmented_population(footprint.icb_code, seed=seed)
-    people = segmentation.select_people(people, footprint, geography.lsoas_in(data.lsoa_table(), footprint))
+    people = segmentation.select_people(people, footprint, data.lsoas_of(footprint))
     if not include_opted_out:
         people = people.loc[~people["opted_out"].to_numpy(dtype=bool)]
     if not (people["intervention"].astype("string") == intervention).fillna(False).any():

@@ -227,7 +227,7 @@ def organisation_suggestion(footprint: Footprint, lsoa: pd.DataFrame) -> tuple[s
     The whole ICB suggests the ICB ('NHS Suffolk and North East Essex', kind ``icb``); a place or sub-ICB
     location suggests a place, a neighbourhood a PCN.
     """
-    icb_name = footprint_name(lsoa, Footprint(footprint.icb_code))
+    icb_name = footprint_name(lsoa, footprint.system)
     if footprint.level == "icb" or not footprint.area_code:
         return icb_name, "icb", icb_name
     areas = area_options(lsoa, icb_code=footprint.icb_code, level=footprint.level)

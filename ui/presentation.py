@@ -130,7 +130,7 @@ def latest_maturity(footprint: geography.Footprint) -> tuple[str, AssessmentPubl
 
     Read per call from the database (never cached globally): (organisation name, assessment, result).
     """
-    icb_name = geography.footprint_name(data.lsoa_table(), geography.Footprint(footprint.icb_code))
+    icb_name = geography.footprint_name(data.lsoa_for(footprint), footprint.system)
     with maturity_ui.session() as s:
         organisations = {o.id: o for o in repository.list_organisations(s)}
         assessments = list(reversed(repository.list_assessments(s)))
@@ -145,7 +145,7 @@ def latest_maturity(footprint: geography.Footprint) -> tuple[str, AssessmentPubl
 def board_pack_content(footprint: geography.Footprint) -> board_pack.BoardPackContent:
     """The pack's content from the pages' caches; the risk tiers only when the synthetic population is stored."""
     content, unequal = home(footprint), inequality(footprint)
-    lsoas = geography.lsoas_in(data.lsoa_table(), footprint)
+    lsoas = data.lsoas_of(footprint)
     risk_content = None
     if population_stored(footprint.icb_code):
         risk_content = dict(risk(footprint))

@@ -24,14 +24,14 @@ def lsoa_areas_km2() -> pd.Series:
 
 @st.cache_resource(show_spinner="Drawing boundaries ...", max_entries=64)
 def footprint_shapes(footprint: geography.Footprint, level: str, signature: tuple) -> gpd.GeoDataFrame:
-    lsoas = geography.lsoas_in(data.lsoa_table(), footprint)
+    lsoas = data.lsoas_of(footprint)
     return profiles.dissolve_by(data.boundaries("lsoa"), lsoas, level=level)  # type: ignore[arg-type]
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def measure_table(footprint: geography.Footprint, level: str, signature: tuple) -> pd.DataFrame:
     """Every measure for the footprint's areas at ``level`` (the table view and CSV download)."""
-    lsoas = geography.lsoas_in(data.lsoa_table(), footprint)
+    lsoas = data.lsoas_of(footprint)
     return profiles.area_measures(lsoas, level=level, areas_km2=lsoa_areas_km2())  # type: ignore[arg-type]
 
 
@@ -49,7 +49,7 @@ def measure_map(
     texts = [f"{measure.tooltip_label}: {profiles.format_value(v, measure)}" for v in values]
     layers = [maps.choropleth_layer(shapes, names=names, values=texts, colours=colours, layer_id=f"{level}-areas")]
     if show_practices:
-        lsoas = geography.lsoas_in(data.lsoa_table(), footprint)
+        lsoas = data.lsoas_of(footprint)
         layers.append(maps.practices_layer(data.practices_in(footprint, lsoas)))
     bounds = footprint_shapes(footprint, "lsoa", signature).total_bounds
     deck = maps.profile_deck(layers, bounds=bounds)
@@ -88,7 +88,7 @@ def _national_thirds(signature: tuple) -> dict:
 @st.cache_resource(show_spinner="Drawing the map ...", max_entries=64)
 def air_quality_content(footprint: geography.Footprint, signature: tuple) -> dict:
     """Bivariate deprivation x air-quality map, the 3x3 tables and the worst-of-both neighbourhoods."""
-    lsoa = data.lsoa_table()
+    lsoa = data.lsoa_for(footprint)
     lsoas = geography.lsoas_in(lsoa, footprint)
     banded = environment.assign_bands(lsoas, _national_thirds(signature))
     shapes = footprint_shapes(footprint, "lsoa", signature)
@@ -138,14 +138,14 @@ def practice_life_expectancy() -> pd.DataFrame:
 
 
 def _places(footprint: geography.Footprint) -> pd.DataFrame:
-    lsoas = geography.lsoas_in(data.lsoa_table(), footprint)
+    lsoas = data.lsoas_of(footprint)
     return lsoas.groupby(["ltla24_code", "ltla24_name"], as_index=False)["pop_total"].sum().sort_values("ltla24_name")
 
 
 @st.cache_data(show_spinner="Measuring the gap ...", max_entries=64)
 def inequalities_content(footprint: geography.Footprint, signature: tuple) -> dict:
     """Life expectancy by place with England, and the gap by practice deprivation with SII and limits."""
-    lsoa = data.lsoa_table()
+    lsoa = data.lsoa_for(footprint)
     places = _places(footprint)
     names = dict(zip(places["ltla24_code"], places["ltla24_name"], strict=True))
     place_series = health_index_by_place()
@@ -191,7 +191,7 @@ def _number_text(value: float) -> str:
 @st.cache_data(show_spinner="Benchmarking against England ...", max_entries=64)
 def benchmark_content(footprint: geography.Footprint, signature: tuple) -> dict:
     """Places against England (tartan rug and spine chart rows) and the ICB's statistical peers."""
-    lsoa = data.lsoa_table()
+    lsoa = data.lsoa_for(footprint)
     places = _places(footprint)
     codes = places["ltla24_code"].tolist()
     names = dict(zip(places["ltla24_code"], places["ltla24_name"], strict=True))
@@ -265,5 +265,5 @@ def benchmark_content(footprint: geography.Footprint, signature: tuple) -> dict:
         "peers": peers,
         "group": group,
         "ranks": ranks,
-        "icb_name": geography.short_icb_name(lsoa.loc[lsoa["icb24_code"] == footprint.icb_code, "icb24_name"].iloc[0]),
+        "icb_name": geography.short_icb_name(lsoa.loc[lsoa["icb_code"] == footprint.icb_code, "icb_name"].iloc[0]),
     }

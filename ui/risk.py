@@ -123,7 +123,7 @@ def scored_population(icb_code: str, *, seed: int = synthetic.DEFAULT_SEED) -> p
 def footprint_people(footprint: geography.Footprint, *, include_opted_out: bool, seed: int) -> pd.DataFrame:
     """The footprint's scored people, without those who opted out unless ``include_opted_out``."""
     people = _scored(footprint.icb_code, seed, synthetic.sample_fraction(), MODEL_VERSION)
-    selected = segmentation.select_people(people, footprint, geography.lsoas_in(data.lsoa_table(), footprint))
+    selected = segmentation.select_people(people, footprint, data.lsoas_of(footprint))
     return selected if include_opted_out else selected.loc[~selected["opted_out"].to_numpy(dtype=bool)]
 
 
@@ -135,7 +135,7 @@ def pyramid_content(
     people = footprint_people(footprint, include_opted_out=include_opted_out, seed=seed)
     everyone = _scored(footprint.icb_code, seed, fraction, version)
     return {
-        "name": geography.footprint_name(data.lsoa_table(), footprint),
+        "name": geography.footprint_name(data.lsoa_for(footprint), footprint),
         "people": len(people),
         "summary": segmentation.risk_summary(people),
         "thresholds": risk.tier_thresholds(everyone["risk_probability"].to_numpy()),

@@ -55,11 +55,15 @@ def ensure_population(icb_code: str, *, seed: int = DEFAULT_SEED) -> None:
         with st.status(f"Generating the SYNTHETIC population of this ICB{sample} ...", expanded=True) as status:
             st.caption("This happens once per ICB; the result is saved and reused.")
             bar = st.progress(0.0, text="Starting")
+            geography = data.version_of_icb(icb_code)
             population, _ = load_or_generate(
                 icb_code,
                 seed=seed,
                 base=data_dir(),
                 fraction=fraction,
+                lsoa=data.lsoa_table(geography),
+                practices=data.practices(geography),
+                geography=geography,
                 progress=lambda share, text: bar.progress(min(max(share, 0.0), 1.0), text=text),
             )
             status.update(
@@ -83,7 +87,7 @@ def segmented_population(icb_code: str, *, seed: int = DEFAULT_SEED) -> pd.DataF
 
 def _footprint_people(footprint: geography.Footprint, include_opted_out: bool, seed: int) -> pd.DataFrame:
     people = _segmented(footprint.icb_code, seed, sample_fraction(), GENERATOR_VERSION)
-    lsoas = geography.lsoas_in(data.lsoa_table(), footprint)
+    lsoas = data.lsoas_of(footprint)
     selected = segmentation.select_people(people, footprint, lsoas)
     return selected if include_opted_out else selected.loc[~selected["opted_out"].to_numpy(dtype=bool)]
 
@@ -93,12 +97,12 @@ def segment_content(
     footprint: geography.Footprint, include_opted_out: bool, seed: int, fraction: float, version: str
 ) -> dict:
     """Suppressed summaries of the footprint's synthetic people: by segment, risk tier, and breakdowns."""
-    lsoa = data.lsoa_table()
+    lsoa = data.lsoa_for(footprint)
     everyone = segmentation.select_people(
         _segmented(footprint.icb_code, seed, fraction, version), footprint, geography.lsoas_in(lsoa, footprint)
     )
     people = _footprint_people(footprint, include_opted_out, seed)
-    names = segmentation.area_names(lsoa, data.practices())
+    names = segmentation.area_names(lsoa, data.practices(footprint.geography))
     breakdowns = {
         dimension: segmentation.segment_breakdown(people, dimension=dimension, names=names.get(dimension))
         for dimension in ("imd_quintile", "age_band", "ltla24_code", "pcn_code")
@@ -122,9 +126,9 @@ def segment_map(
     The same Deck object is returned for the same inputs, so the map keeps its view across reruns.
     """
     people = _footprint_people(footprint, include_opted_out, seed)
-    lsoas = geography.lsoas_in(data.lsoa_table(), footprint)
+    lsoas = data.lsoas_of(footprint)
     if footprint.level == "pcn":  # a PCN's patients live beyond its approximate footprint
-        lsoas = data.lsoa_table().loc[lambda t: t["lsoa21_code"].isin(people["lsoa21_code"].astype("string"))]
+        lsoas = data.lsoa_for(footprint).loc[lambda t: t["lsoa21_code"].isin(people["lsoa21_code"].astype("string"))]
     rates = segmentation.segment_rate_by_lsoa(people, segment=segment)
     rates = rates.loc[rates["lsoa21_code"].isin(lsoas["lsoa21_code"])]
     deck = segmentation.segment_deck(rates, lsoas, data.boundaries("lsoa"), segment=segment)

@@ -1,6 +1,6 @@
 """Command line: generate the synthetic population of an ICB and write it as Parquet.
 
-    python -m phm_core.synth --icb E54000023 --seed 1 --out DIR [--fraction 0.1]
+    python -m phm_core.synth --icb E54000068 --seed 1 --out DIR [--fraction 0.1] [--geography 2026-04]
 
 Writes DIR/people.parquet, DIR/events.parquet, DIR/metadata.json and DIR/calibration_prevalence.csv, and prints
 what it wrote. Unknown ICB codes and unwritable folders are reported and the exit status is 2 or 1.
@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from phm_core.geoversions import load_shipped_versions
+from phm_core.settings import DEFAULT_GEOGRAPHY
 from phm_core.synth import calibration
 from phm_core.synth.generator import generate_population
 from phm_core.synth.inputs import UnknownICBError, load_inputs
@@ -36,7 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m phm_core.synth",
         description="Generate a SYNTHETIC linked population for one ICB (no real person's data) as Parquet.",
     )
-    parser.add_argument("--icb", required=True, help="ONS ICB code (April 2024), e.g. E54000023")
+    parser.add_argument("--icb", required=True, help="ONS ICB code, e.g. E54000068 (NHS Norfolk and Suffolk)")
+    parser.add_argument(
+        "--geography",
+        default=DEFAULT_GEOGRAPHY,
+        choices=sorted(load_shipped_versions()),
+        help=f"NHS geography version the ICB code belongs to (default {DEFAULT_GEOGRAPHY})",
+    )
     parser.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same people")
     parser.add_argument("--out", type=Path, required=True, help="folder to write the Parquet files into")
     parser.add_argument("--fraction", type=_fraction, default=1.0, help="proportional sample, e.g. 0.1 (default 1)")
@@ -46,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        inputs = load_inputs(args.icb)
+        inputs = load_inputs(args.icb, geography=args.geography)
     except UnknownICBError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -550,8 +550,9 @@ class _Generator:
         )
         events_out["person_id"] = events_out["person_id"].astype("string")
         metadata = {
-            "icb24_code": self.inputs.icb_code,
-            "icb24_name": self.inputs.icb_name,
+            "icb_code": self.inputs.icb_code,
+            "icb_name": self.inputs.icb_name,
+            "geography_version": self.inputs.geography,
             "fraction": repr(self.fraction),
             "generator_version": GENERATOR_VERSION,
             "people": str(self.n),

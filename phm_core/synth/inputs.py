@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from phm_core import loaders
-from phm_core.settings import GEODATA_DIR
+from phm_core import geoversions, loaders
+from phm_core.settings import DEFAULT_GEOGRAPHY, GEODATA_DIR
 from phm_core.validation import Column, DataValidationError, Problem, TableSchema, validate_frame
 
 SINGLE_YEAR_FILE = "population_single_year_lsoa.parquet"
@@ -40,7 +40,7 @@ PREVALENCE_SCHEMA = TableSchema(
 
 
 class UnknownICBError(ValueError):
-    """The ICB code is not one of the 42 ICBs in the April 2024 lookup."""
+    """The ICB code is not one of the ICBs of the geography version in use."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class SynthesisInputs:
     single_year_ages: np.ndarray  # LSOAs x 91 single years (mid-2020 profile counts)
     practices: pd.DataFrame
     prevalence: pd.DataFrame  # ltla24_code x register_code -> prevalence (the calibration target)
+    geography: str = DEFAULT_GEOGRAPHY  # the geography version the ICB belongs to ("2026-04")
 
     @property
     def population(self) -> int:
@@ -61,11 +62,11 @@ class SynthesisInputs:
 
 def icb_codes(lsoa: pd.DataFrame) -> dict[str, str]:
     """The ICB codes in the LSOA table with their names."""
-    pairs = lsoa[["icb24_code", "icb24_name"]].drop_duplicates().sort_values("icb24_code")
-    return dict(zip(pairs["icb24_code"], pairs["icb24_name"], strict=True))
+    pairs = lsoa[["icb_code", "icb_name"]].drop_duplicates().sort_values("icb_code")
+    return dict(zip(pairs["icb_code"], pairs["icb_name"], strict=True))
 
 
-def check_icb(icb_code: str, lsoa: pd.DataFrame) -> str:
+def check_icb(icb_code: str, lsoa: pd.DataFrame, *, geography: str = DEFAULT_GEOGRAPHY) -> str:
     """Return the ICB's name, or raise UnknownICBError listing a few valid codes."""
     codes = icb_codes(lsoa)
     if icb_code not in codes:
@@ -73,8 +74,8 @@ def check_icb(icb_code: str, lsoa: pd.DataFrame) -> str:
             f"{code} ({name.removesuffix(' Integrated Care Board')})" for code, name in list(codes.items())[:3]
         )
         raise UnknownICBError(
-            f"'{icb_code}' is not an ICB code: use one of the {len(codes)} ONS ICB codes of April 2024 "
-            f"(E54000008 ... E54000064), e.g. {examples}"
+            f"'{icb_code}' is not an ICB code in geography {geography}: use one of its {len(codes)} ONS ICB codes "
+            f"({min(codes)} ... {max(codes)}), e.g. {examples}"
         )
     return codes[icb_code]
 
@@ -114,18 +115,23 @@ def load_inputs(
     practices: pd.DataFrame | None = None,
     single_year_ages: pd.DataFrame | None = None,
     prevalence: pd.DataFrame | None = None,
+    geography: str = DEFAULT_GEOGRAPHY,
 ) -> SynthesisInputs:
-    """Load (or take) the shipped tables and cut them to one ICB; raise UnknownICBError for a bad code."""
-    lsoa = loaders.load_lsoa() if lsoa is None else lsoa
-    name = check_icb(icb_code, lsoa)
-    inside = lsoa.loc[lsoa["icb24_code"] == icb_code].sort_values("lsoa21_code").reset_index(drop=True)
+    """Load (or take) the shipped tables on a geography version and cut them to one ICB.
+
+    ``lsoa`` and ``practices`` must be on ``geography`` (``icb_code`` columns); raise UnknownICBError for a code
+    that is not one of its ICBs.
+    """
+    lsoa = geoversions.load_versioned_lsoa(geography) if lsoa is None else lsoa
+    name = check_icb(icb_code, lsoa, geography=geography)
+    inside = lsoa.loc[lsoa["icb_code"] == icb_code].sort_values("lsoa21_code").reset_index(drop=True)
     ages = load_single_year_ages() if single_year_ages is None else single_year_ages
     profile = ages.set_index("lsoa21_code").reindex(inside["lsoa21_code"])
     if profile.isna().any().any():
         raise DataValidationError(SINGLE_YEAR_FILE, [Problem("some LSOAs of the ICB have no age profile")])
-    practices = loaders.load_practices() if practices is None else practices
+    practices = geoversions.load_versioned_practices(geography) if practices is None else practices
     located = practices.loc[
-        (practices["icb24_code"] == icb_code) & practices["lat"].notna() & practices["lon"].notna()
+        (practices["icb_code"] == icb_code) & practices["lat"].notna() & practices["lon"].notna()
     ].reset_index(drop=True)
     if located.empty:
         raise DataValidationError("gp_practices.parquet", [Problem(f"no located GP practices in {icb_code}")])
@@ -142,4 +148,5 @@ def load_inputs(
         single_year_ages=profile[[f"age_{a}" for a in range(SINGLE_YEARS)]].to_numpy(dtype=np.float64),
         practices=located,
         prevalence=targets.reset_index(drop=True),
+        geography=geography,
     )

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from phm_core.settings import DEFAULT_GEOGRAPHY
 from phm_core.synth import schema
 from phm_core.synth.generator import GENERATOR_VERSION, Population, Progress, generate_population
 from phm_core.synth.inputs import load_inputs
@@ -124,6 +125,8 @@ def load_or_generate(
     fraction: float = 1.0,
     progress: Progress | None = None,
     lsoa: pd.DataFrame | None = None,
+    practices: pd.DataFrame | None = None,
+    geography: str = DEFAULT_GEOGRAPHY,
 ) -> tuple[Population, bool]:
     """Read the stored population of an ICB and seed, or generate and store it; return it and whether it was new.
 
@@ -133,7 +136,7 @@ def load_or_generate(
     metadata = read_metadata(folder)
     if metadata is not None and metadata.get("generator_version") == GENERATOR_VERSION:
         return read_population(folder), False
-    inputs = load_inputs(icb_code, lsoa=lsoa)
+    inputs = load_inputs(icb_code, lsoa=lsoa, practices=practices, geography=geography)
     population = generate_population(inputs, rng=np.random.default_rng(seed), fraction=fraction, progress=progress)
     population.metadata["seed"] = str(seed)
     write_population(population, folder)
