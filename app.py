@@ -17,6 +17,9 @@ navigation = st.navigation(
             st.Page("pages/home.py", title="Home", icon=":material/home:", default=True, url_path="home"),
             st.Page("pages/maps.py", title="Map", icon=":material/map:", url_path="maps"),
             st.Page(
+                "pages/neighbourhoods.py", title="Neighbourhoods", icon=":material/hub:", url_path="neighbourhoods"
+            ),
+            st.Page(
                 "pages/deprivation_air.py",
                 title="Deprivation and air",
                 icon=":material/air:",

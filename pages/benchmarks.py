@@ -9,7 +9,7 @@ from ui import data, layout, profiles
 from ui.footprint import select_footprint
 
 footprint, _ = select_footprint()
-content = profiles.benchmark_content(footprint, data.replacement_signature())
+content = profiles.benchmark_content(footprint, data.footprint_signature(footprint))
 rows, names = content["rows"], content["names"]
 st.title("Benchmarks")
 

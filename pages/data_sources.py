@@ -6,6 +6,7 @@ from phm_core import replacements
 from phm_core.settings import data_dir
 from ui import access, data, layout
 from ui.footprint import select_footprint
+from ui.geography_files import official_lookup_panel
 
 select_footprint()
 st.title("Data sources")
@@ -76,4 +77,10 @@ if upload is not None:
         ):
             replacements.save_replacement(kind, frame, data_dir=data_dir(), original_name=upload.name)
             st.rerun()
+
+st.subheader("Geography versions (ICB boundaries)")
+official_lookup_panel(
+    england_lsoa_codes=frozenset(data.base_lsoa_table()["lsoa21_code"]),
+    user_can_replace=access.allowed(access.Permission.WRITE),
+)
 layout.footer()

@@ -8,7 +8,7 @@ from ui import data, layout, profiles
 from ui.footprint import select_footprint
 
 footprint, _ = select_footprint()
-content = profiles.air_quality_content(footprint, data.replacement_signature())
+content = profiles.air_quality_content(footprint, data.footprint_signature(footprint))
 st.title("Deprivation and air quality")
 st.markdown(" ".join(content["narrative"]))
 

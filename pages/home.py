@@ -4,10 +4,11 @@ import streamlit as st
 
 from phm_core.figures import age_structure_figure, deprivation_profile_figure, plotly_config
 from ui import data, layout
+from ui import profiles as profiles_ui
 from ui.footprint import select_footprint
 
 footprint, _ = select_footprint()
-content = data.home_content(footprint, data.replacement_signature())
+content = data.home_content(footprint, data.footprint_signature(footprint))
 layout.data_warnings(data.data_warnings())
 
 st.title(content["name"])
@@ -15,6 +16,7 @@ tier = content["tier"].capitalize()
 st.caption(
     f"{tier} tier - {content['people']:,} people in {content['lsoa_count']:,} LSOAs"
     + (f" ({content['tier_note']})" if content["tier_note"] else "")
+    + f" - {data.geography_version(footprint.geography).label}"
 )
 if content["lsoa_count"] == 0:
     st.info("No LSOAs belong to this footprint. Choose another area in the sidebar.")
@@ -52,7 +54,7 @@ columns[3].metric(
 map_column, chart_column = st.columns([3, 2])
 with map_column:
     st.subheader("Deprivation by neighbourhood (LSOA)")
-    st.pydeck_chart(data.deprivation_deck(footprint, data.replacement_signature()), height=480, key="home_map")
+    st.pydeck_chart(data.deprivation_deck(footprint, data.footprint_signature(footprint)), height=480, key="home_map")
     st.caption(
         "Colour: national IMD 2025 decile, from dark red (most deprived 10% of England) to dark blue "
         "(least deprived 10%). Dots: GP practices."
@@ -68,6 +70,10 @@ with chart_column:
         config=plotly_config(f"age_structure_{footprint.icb_code}"),
         key="home_age",
     )
+
+history = data.history_content(footprint, data.footprint_signature(footprint))
+if history is not None:
+    profiles_ui.where_it_came_from(history, name=content["name"])
 
 st.subheader(f"{content['area_plural']} in this footprint")
 st.dataframe(

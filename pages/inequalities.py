@@ -11,7 +11,7 @@ from ui import data, layout, profiles
 from ui.footprint import select_footprint
 
 footprint, _ = select_footprint()
-content = profiles.inequalities_content(footprint, data.replacement_signature())
+content = profiles.inequalities_content(footprint, data.footprint_signature(footprint))
 st.title("Inequalities in life expectancy")
 st.markdown(content["place_sentence"] + " " + " ".join(content["gap_sentences"]))
 st.info(

@@ -9,7 +9,7 @@ from ui import data, layout, profiles
 from ui.footprint import select_footprint
 
 footprint, lsoa = select_footprint()
-signature = data.replacement_signature()
+signature = data.footprint_signature(footprint)
 st.title("Map")
 
 controls = st.columns([2, 3, 1])

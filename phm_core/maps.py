@@ -63,6 +63,78 @@ def deprivation_deck(
     return profile_deck(layers, bounds=shapes.total_bounds if len(shapes) else (-2, 51, 1, 53))
 
 
+# Okabe-Ito colours, distinguishable with every common colour-vision deficiency (the pieces of a merged ICB).
+PIECE_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")  # no grey: grey is "none"
+
+
+def pieces_deck(
+    lsoas: pd.DataFrame, boundaries: gpd.GeoDataFrame, *, piece_column: str, labels: dict[str, str]
+) -> pdk.Deck:
+    """A footprint's LSOAs dissolved into pieces (e.g. the predecessor ICB each came from), one colour each.
+
+    ``labels`` names each piece code; the tooltip gives its name, people and LSOAs.
+    """
+    shapes = boundaries.merge(lsoas[["lsoa21_code", piece_column, "pop_total"]], on="lsoa21_code", how="inner")
+    pieces = shapes.dissolve(by=piece_column, aggfunc={"pop_total": "sum", "lsoa21_code": "count"}).reset_index()
+    pieces = pieces.sort_values("pop_total", ascending=False, ignore_index=True)
+    layer = choropleth_layer(
+        pieces,
+        names=[labels.get(code, code) for code in pieces[piece_column]],
+        values=[
+            f"{int(p):,} residents in {int(n):,} LSOAs"
+            for p, n in zip(pieces["pop_total"], pieces["lsoa21_code"], strict=True)
+        ],
+        colours=[hex_to_rgb(PIECE_COLOURS[i % len(PIECE_COLOURS)]) for i in range(len(pieces))],
+        layer_id="pieces",
+    )
+    return profile_deck([layer], bounds=shapes.total_bounds if len(shapes) else (-2, 51, 1, 53))
+
+
+NEIGHBOURHOOD_LAYER = "neighbourhood-lsoas"
+
+
+def neighbourhood_deck(
+    lsoas: pd.DataFrame, boundaries: gpd.GeoDataFrame, *, assignment: dict[str, str], order: list[str]
+) -> pdk.Deck:
+    """An ICB's LSOAs coloured by the neighbourhood each is in (grey when in none), to choose LSOAs by clicking.
+
+    ``assignment`` maps LSOA code to neighbourhood name; ``order`` fixes each name's colour. Each feature carries
+    its LSOA ``code`` so a selection on the map can be read back.
+    """
+    shapes = boundaries.merge(lsoas[["lsoa21_code", "lsoa21_name", "pop_total"]], on="lsoa21_code", how="inner")
+    colour_of = {name: hex_to_rgb(PIECE_COLOURS[i % len(PIECE_COLOURS)]) for i, name in enumerate(order)}
+    features = []
+    for geometry, code, name, people in zip(
+        shapes.geometry.values, shapes["lsoa21_code"], shapes["lsoa21_name"], shapes["pop_total"], strict=True
+    ):
+        where = assignment.get(code)
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": geometry.__geo_interface__,
+                "properties": {
+                    "code": code,
+                    "name": f"{name} ({code})",
+                    "value": f"{where or 'In no neighbourhood'}; {int(people):,} residents",
+                    "fill": (colour_of[where] if where in colour_of else hex_to_rgb(NHS_PALE_GREY)) + [190],
+                },
+            }
+        )
+    layer = pdk.Layer(
+        "GeoJsonLayer",
+        id=NEIGHBOURHOOD_LAYER,
+        data={"type": "FeatureCollection", "features": features},
+        get_fill_color="properties.fill",
+        get_line_color=hex_to_rgb(NHS_DARK_GREY) + [90],
+        line_width_min_pixels=0.5,
+        pickable=True,
+        auto_highlight=True,
+        stroked=True,
+        filled=True,
+    )
+    return profile_deck([layer], bounds=shapes.total_bounds if len(shapes) else (-2, 51, 1, 53))
+
+
 def choropleth_layer(
     shapes: gpd.GeoDataFrame, *, names: list[str], values: list[str], colours: list[list[int]], layer_id: str
 ) -> pdk.Layer:

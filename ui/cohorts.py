@@ -10,8 +10,7 @@ export audit rows are in the app's database (cohort_store).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC
 from typing import Any
@@ -19,19 +18,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import streamlit as st
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
-from cohort_store import db as cohort_db
 from cohort_store import exports, repository
 from cohort_store.models import MIN_REASON_LENGTH, ExportKind
 from phm_core import cohorts, geography
 from phm_core.cohorts import MAX_AGE, MAX_EXCLUSIONS, MAX_GROUPS, CohortCriteria, CohortDefinition, CohortIndex
 from phm_core.segmentation import RISK_TIER_LABELS, RISK_TIERS, SEGMENT_KEYS, SEGMENT_LABELS
-from phm_core.settings import database_url
 from phm_core.synth.schema import CONDITION_LABELS, CONDITION_NAMES, FRAILTY_CATEGORIES, SEXES
-from ui import access, data, synthetic
-from ui import maturity as maturity_ui
+from ui import access, cohort_db, data, synthetic
 from ui import risk as risk_ui
 
 CRITERIA_STATE = "cohort_current"
@@ -54,23 +48,7 @@ LIST_REASONS = (
 # --- database -----------------------------------------------------------------------------------------------------
 
 
-@st.cache_resource(show_spinner="Opening the cohort database ...")
-def _engine(url: str) -> Engine:
-    engine = maturity_ui.engine()  # one engine per process, shared with the other pages
-    cohort_db.upgrade_to_head(engine)
-    return engine
-
-
-def engine() -> Engine:
-    """The process's engine with the cohort tables migrated (shared by every user)."""
-    return _engine(database_url())
-
-
-@contextmanager
-def session() -> Iterator[Session]:
-    """One session for one unit of work."""
-    with Session(engine()) as s:
-        yield s
+engine, session = cohort_db.engine, cohort_db.session  # the cohort store's tables, shared with other pages
 
 
 # --- the shared index ---------------------------------------------------------------------------------------------

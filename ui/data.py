@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+
 import geopandas as gpd
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
-from phm_core import geography, geography_files, geoversions, loaders, maps, narrative, replacements
+from phm_core import geography, geography_files, geoversions, loaders, maps, narrative, neighbourhoods, replacements
 from phm_core.geoversions import GeographyVersion
 from phm_core.settings import data_dir
 
 GEOGRAPHY_PARAM = "geo"
+LOGGER = logging.getLogger(__name__)
 
 
 def replacement_signature() -> tuple[tuple[str, float], ...]:
@@ -110,9 +114,64 @@ def version_of_icb(icb_code: str) -> str:
     raise KeyError(f"'{icb_code}' is not an ICB code in any geography version")
 
 
+def saved_neighbourhoods(key: str, icb_code: str) -> list[neighbourhoods.Neighbourhood]:
+    """The neighbourhoods an ICB has saved on a geography version (read from the database on every call)."""
+    from cohort_store import repository
+    from ui import cohort_db  # imported here: the database helpers need ui.maturity, which needs this module
+
+    try:
+        with cohort_db.session() as s:
+            rows = repository.list_neighbourhoods(s, icb_code=icb_code, geography_version=key)
+    except SQLAlchemyError:
+        LOGGER.exception("could not read the neighbourhoods of %s (%s)", icb_code, key)
+        st.warning("The saved neighbourhoods could not be read from the database just now; try again shortly.")
+        return []
+    return [
+        neighbourhoods.Neighbourhood(
+            name=row.name,
+            lsoa_codes=tuple(row.lsoa_codes),
+            built_from=str(row.built_from),  # type: ignore[arg-type]
+            pcn_codes=tuple(row.pcn_codes),
+        )
+        for row in rows
+    ]
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _lsoa_with_neighbourhoods(
+    key: str, icb_code: str, definitions: tuple[neighbourhoods.Neighbourhood, ...], signature: tuple
+) -> pd.DataFrame:
+    return neighbourhoods.assign_neighbourhood_columns(lsoa_table(key), list(definitions), icb_code=icb_code)
+
+
+def lsoa_for_icb(key: str, icb_code: str) -> pd.DataFrame:
+    """The LSOA table of a geography version with the ICB's saved neighbourhoods as ``neighbourhood_code`` and
+    ``neighbourhood_name`` (shared, read-only)."""
+    definitions = tuple(saved_neighbourhoods(key, icb_code))
+    return _lsoa_with_neighbourhoods(key, icb_code, definitions, replacement_signature())
+
+
 def lsoa_for(footprint: geography.Footprint) -> pd.DataFrame:
-    """The LSOA table a footprint is read from: its geography version's (shared, read-only)."""
+    """The LSOA table a footprint is read from: its geography version's (with its ICB's saved neighbourhoods
+    when the footprint is one; shared, read-only)."""
+    if footprint.level == "neighbourhood":
+        return lsoa_for_icb(footprint.geography, footprint.icb_code)
     return lsoa_table(footprint.geography)
+
+
+def footprint_signature(footprint: geography.Footprint) -> tuple:
+    """What a footprint's cached figures depend on besides the footprint: the stored replacements and geography
+    versions, and for a neighbourhood its saved definition (which can change under the same code)."""
+    signature = replacement_signature()
+    if footprint.level != "neighbourhood":
+        return signature
+    definitions = saved_neighbourhoods(footprint.geography, footprint.icb_code)
+    mine = [
+        d
+        for d in definitions
+        if neighbourhoods.neighbourhood_code(d.name, icb_code=footprint.icb_code) == footprint.area_code
+    ]
+    return (*signature, ("neighbourhood", tuple(mine)))
 
 
 def lsoas_of(footprint: geography.Footprint) -> pd.DataFrame:
@@ -178,6 +237,40 @@ def home_content(footprint: geography.Footprint, signature: tuple[tuple[str, flo
         "area_plural": plural,
         "tier": geography.tier_of(footprint.level),
         "tier_note": geography.tier_note(footprint.level, int(lsoas["pop_total"].sum())),
+    }
+
+
+def previous_version(key: str) -> GeographyVersion | None:
+    """The geography version in force just before ``key``, or None for the oldest."""
+    versions = sorted(geography_versions().values(), key=lambda v: v.effective_from)
+    keys = [v.key for v in versions]
+    position = keys.index(key)
+    return versions[position - 1] if position > 0 else None
+
+
+@st.cache_resource(show_spinner="Tracing where this ICB came from ...", max_entries=32)
+def history_content(footprint: geography.Footprint, signature: tuple[tuple[str, float], ...]) -> dict | None:
+    """For an ICB that the previous geography did not have: its predecessors (people and LSOAs taken from each)
+    and a map of the pieces. None for an ICB that existed before, or a footprint below an ICB."""
+    if footprint.level != "icb":
+        return None
+    before = previous_version(footprint.geography)
+    if before is None:
+        return None
+    old = lsoa_table(before.key)
+    if footprint.icb_code in set(old["icb_code"]):
+        return None
+    new = lsoa_for(footprint)
+    pieces = geoversions.predecessors(geoversions.changes_between(old, new), footprint.icb_code)
+    labels = {row.icb_code_old: geography.short_icb_name(row.icb_name_old) for row in pieces.itertuples()}
+    lsoas = geography.lsoas_in(new, footprint).merge(
+        old[["lsoa21_code", "icb_code"]].rename(columns={"icb_code": "predecessor"}), on="lsoa21_code"
+    )
+    return {
+        "before": before,
+        "version": geography_versions()[footprint.geography],
+        "pieces": pieces,
+        "deck": maps.pieces_deck(lsoas, boundaries("lsoa"), piece_column="predecessor", labels=labels),
     }
 
 

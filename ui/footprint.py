@@ -34,6 +34,8 @@ def resolve_link(
     key = key if key in versions else default
     version = versions[key]
     lsoa = data.lsoa_table(key)
+    if level == "neighbourhood" and icb in set(lsoa["icb_code"]):
+        lsoa = data.lsoa_for_icb(key, icb)
     resolution = geography.resolve_footprint(lsoa, icb=icb, level=level, area=area, version=version)
     resolution.notes = notes + resolution.notes
     if resolution.footprint is None and icb:
@@ -99,14 +101,19 @@ def _on_change() -> None:
             return
         _store(resolution.footprint)
         return
-    lsoa = data.lsoa_table(key)
     if level == "icb":
         _store(Footprint(icb, geography=key))
         return
+    lsoa = data.lsoa_for_icb(key, icb) if level == "neighbourhood" else data.lsoa_table(key)
     options = geography.area_options(lsoa, icb_code=icb, level=level)
     if area not in set(options["code"]):
         area = options["code"].iloc[0] if len(options) else None
     _store(Footprint(icb, level, area, key) if area else Footprint(icb, geography=key))
+    if area is None and level == "neighbourhood":
+        st.session_state[NOTES_KEY] = [
+            "This ICB has no neighbourhoods saved yet, so the whole ICB is shown. Define them on the "
+            "Neighbourhoods page."
+        ]
 
 
 def _version_label(versions: dict, key: str) -> str:
@@ -124,10 +131,10 @@ def select_footprint() -> tuple[Footprint, pd.DataFrame]:
     ensure_router()  # every page starts here, so this is where a page run outside app.py is caught
     footprint = current_footprint()
     key = st.session_state[GEOGRAPHY_STATE]
-    lsoa = data.lsoa_table(key)
+    lsoa = data.lsoa_for(footprint) if footprint else data.lsoa_table(key)
     versions = data.geography_versions()
     icbs = geography.icb_options(lsoa)
-    icb_labels = dict(zip(icbs["code"], icbs["region_name"] + ": " + icbs["label"], strict=True))
+    icb_labels = dict(zip(icbs["code"], icbs["label"] + " · " + icbs["region_name"], strict=True))
     # Widgets are re-seeded from the session's footprint, which outlives them when the user changes page.
     st.session_state[GEO_KEY] = key
     st.session_state[ICB_KEY] = footprint.icb_code if footprint else None

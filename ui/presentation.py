@@ -106,11 +106,11 @@ def chart(figure: go.Figure, key: str) -> None:
 
 
 def home(footprint: geography.Footprint) -> dict:
-    return data.home_content(footprint, data.replacement_signature())
+    return data.home_content(footprint, data.footprint_signature(footprint))
 
 
 def inequality(footprint: geography.Footprint) -> dict:
-    return profiles.inequalities_content(footprint, data.replacement_signature())
+    return profiles.inequalities_content(footprint, data.footprint_signature(footprint))
 
 
 def risk(footprint: geography.Footprint) -> dict:
@@ -308,7 +308,9 @@ def need_slide(footprint: geography.Footprint) -> None:
     england = float(profile.loc[profile["decile"] <= 2, "england_share"].sum())
     left, right = st.columns([3, 2], gap="large")
     with left:
-        st.pydeck_chart(data.deprivation_deck(footprint, data.replacement_signature()), height=px(640), key="slide_map")
+        st.pydeck_chart(
+            data.deprivation_deck(footprint, data.footprint_signature(footprint)), height=px(640), key="slide_map"
+        )
         st.caption(
             "National IMD 2025 decile by LSOA: dark red most deprived 10% of England, dark blue least. Dots: "
             "GP practices."

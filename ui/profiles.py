@@ -12,7 +12,7 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from phm_core import benchmarking, environment, geography, inequalities, loaders, maps, narrative, profiles
+from phm_core import benchmarking, environment, geography, geoversions, inequalities, loaders, maps, narrative, profiles
 from phm_core.settings import GEODATA_DIR
 from ui import data
 
@@ -267,3 +267,40 @@ def benchmark_content(footprint: geography.Footprint, signature: tuple) -> dict:
         "ranks": ranks,
         "icb_name": geography.short_icb_name(lsoa.loc[lsoa["icb_code"] == footprint.icb_code, "icb_name"].iloc[0]),
     }
+
+
+def where_it_came_from(history: dict, *, name: str) -> None:
+    """A new ICB's predecessors: people and LSOAs taken from each, how it was decided, and a map of the pieces."""
+    version, before = history["version"], history["before"]
+    pieces = history["pieces"]
+    st.subheader(f"Where {name} came from")
+    names = [geography.short_icb_name(n) for n in pieces["icb_name_old"]]
+    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    st.markdown(
+        f"{name} was formed on {geoversions.long_date(version.effective_from)} from {joined}. "
+        f"The table shows the people (Census 2021) and LSOAs it took from each ICB of {before.short_label}."
+    )
+    table = pd.DataFrame(
+        {
+            "ICB before": names,
+            "Code": pieces["icb_code_old"],
+            "People": pieces["people"],
+            "LSOAs": pieces["lsoas"],
+            "Share of people": pieces["people"] / pieces["people"].sum(),
+            "How it was decided": pieces["basis"],
+        }
+    )
+    st.table(
+        table.assign(
+            People=table["People"].map("{:,}".format),
+            **{"Share of people": table["Share of people"].map("{:.0%}".format)},
+        ).set_index("ICB before")
+    )
+    if version.is_reconstruction:
+        st.caption(
+            f"{version.label} is reconstructed from the published succession rules. "
+            + " ".join(version.notes)
+            + " Load ONS's official lookup on the Data sources page to replace it."
+        )
+    st.pydeck_chart(history["deck"], height=380, key="home_history_map")
+    st.caption("Each colour is the part taken from one ICB of " + before.short_label + ".")
