@@ -30,6 +30,7 @@ def database_url() -> str:
         return url
     return f"sqlite:///{data_dir() / 'phm_navigator.sqlite'}"
 
+
 # The NHS geography the app opens on, and its default ICB: NHS Norfolk and Suffolk ICB (April 2026). Other
 # versions name their own default in geodata/data/geography_versions.json (or the metadata of a loaded file).
 DEFAULT_GEOGRAPHY = "2026-04"
