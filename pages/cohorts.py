@@ -8,6 +8,7 @@ from ui import data, layout, synthetic
 from ui.footprint import select_footprint
 
 footprint, lsoa = select_footprint()
+footprint = synthetic.person_level_footprint(footprint)
 layout.data_warnings(data.data_warnings())
 st.title("Cohort builder (SYNTHETIC)")
 synthetic.synthetic_badge()

@@ -12,6 +12,7 @@ from ui import evaluation as evaluation_ui
 from ui.footprint import select_footprint
 
 footprint, lsoa = select_footprint()
+footprint = synthetic.person_level_footprint(footprint)
 layout.data_warnings(data.data_warnings())
 st.title("Evaluation (SYNTHETIC)")
 synthetic.synthetic_badge()

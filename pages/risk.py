@@ -9,6 +9,7 @@ from ui import risk as risk_ui
 from ui.footprint import select_footprint
 
 footprint, _ = select_footprint()
+footprint = synthetic.person_level_footprint(footprint)
 layout.data_warnings(data.data_warnings())
 st.title("Risk stratification (SYNTHETIC)")
 synthetic.synthetic_badge()

@@ -11,6 +11,7 @@ from ui import scenarios as scenarios_ui
 from ui.footprint import select_footprint
 
 footprint, lsoa = select_footprint()
+footprint = synthetic.person_level_footprint(footprint)
 layout.data_warnings(data.data_warnings())
 st.title("Impactability and scenarios (SYNTHETIC)")
 synthetic.synthetic_badge()

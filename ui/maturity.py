@@ -47,7 +47,7 @@ PAGE_KEY_CANDIDATES: dict[str, tuple[str, ...]] = {
     "maturity": ("maturity_assessments",),
 }
 ORGANISATION_KINDS = {"icb": "ICB", "ics": "ICS", "place": "Place", "pcn": "PCN (neighbourhood)"}
-FOOTPRINT_KIND = {"icb": "icb", "place": "place", "sub_icb": "place", "pcn": "pcn"}
+FOOTPRINT_KIND = {"icb": "icb", "place": "place", "sub_icb": "place", "pcn": "pcn", "neighbourhood": "pcn"}
 
 ASSESSMENT_STATE = "maturity_assessment_id"
 TOKENS_STATE = "maturity_resume_tokens"
@@ -228,7 +228,7 @@ def organisation_suggestion(footprint: Footprint, lsoa: pd.DataFrame) -> tuple[s
     location suggests a place, a neighbourhood a PCN.
     """
     icb_name = footprint_name(lsoa, footprint.system)
-    if footprint.level == "icb" or not footprint.area_code:
+    if footprint.level in ("icb", "region") or not footprint.area_code:
         return icb_name, "icb", icb_name
     areas = area_options(lsoa, icb_code=footprint.icb_code, level=footprint.level)
     match = areas.loc[areas["code"] == footprint.area_code, "name"]

@@ -43,6 +43,18 @@ def _stored(icb_code: str, seed: int, fraction: float) -> bool:
     return metadata is not None and metadata.get("generator_version") == GENERATOR_VERSION
 
 
+def person_level_footprint(footprint: geography.Footprint) -> geography.Footprint:
+    """The footprint for person-level pages: a region is wider than one ICB's synthetic people, so its ICB is
+    used instead, and the page says so."""
+    if footprint.level != "region":
+        return footprint
+    st.info(
+        "Person-level pages work on one ICB's people at a time, so this page shows the whole ICB rather than the "
+        "NHS England region chosen in the sidebar."
+    )
+    return footprint.system
+
+
 def ensure_population(icb_code: str, *, seed: int = DEFAULT_SEED) -> None:
     """Generate and store the ICB's population if it is not stored yet, showing progress while it runs."""
     fraction = sample_fraction()
