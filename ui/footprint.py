@@ -131,6 +131,13 @@ def select_footprint() -> tuple[Footprint, pd.DataFrame]:
     ensure_router()  # every page starts here, so this is where a page run outside app.py is caught
     footprint = current_footprint()
     key = st.session_state[GEOGRAPHY_STATE]
+    if key not in data.geography_versions() or (
+        footprint is not None and footprint.icb_code not in set(data.lsoa_table(key)["icb_code"])
+    ):
+        # The geography changed under this session (a loaded or removed official file): look again, and explain.
+        _apply(resolve_link(key, icb=footprint.icb_code if footprint else None))
+        footprint = st.session_state[STATE_KEY]
+        key = st.session_state[GEOGRAPHY_STATE]
     lsoa = data.lsoa_for(footprint) if footprint else data.lsoa_table(key)
     versions = data.geography_versions()
     icbs = geography.icb_options(lsoa)
