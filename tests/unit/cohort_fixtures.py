@@ -1,5 +1,6 @@
 """A small SYNTHETIC population (and risk models fitted on it) shared by the risk, cohort, scenario and
-evaluation tests: generated once per test run, a 5% sample of the default ICB (about 49,000 people)."""
+evaluation tests: generated once per test run, a 5% sample of NHS Suffolk and North East Essex (about 49,000
+people) on the April 2024 geography, where that ICB existed (it was abolished on 1 April 2026)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,23 @@ import numpy as np
 import pandas as pd
 
 from phm_core import risk, segmentation
-from phm_core.synth import Population, generate_population, load_inputs
+from phm_core.synth import Population, SynthesisInputs, generate_population, load_inputs
 
-ICB = "E54000023"  # NHS Suffolk and North East Essex, the app's default
+ICB = "E54000023"  # NHS Suffolk and North East Essex (April 2024), whose real figures the tests know
+GEOGRAPHY = "2024-04"
 FRACTION = 0.05
+
+
+@lru_cache(maxsize=1)
+def icb_inputs() -> SynthesisInputs:
+    """The generator's inputs for the ICB on its geography. Shared: do not change them."""
+    return load_inputs(ICB, geography=GEOGRAPHY)
 
 
 @lru_cache(maxsize=1)
 def small_population() -> Population:
     """The 5% sample (seed 1). Shared: copy before changing it."""
-    return generate_population(load_inputs(ICB), rng=np.random.default_rng(1), fraction=FRACTION)
+    return generate_population(icb_inputs(), rng=np.random.default_rng(1), fraction=FRACTION)
 
 
 @lru_cache(maxsize=1)

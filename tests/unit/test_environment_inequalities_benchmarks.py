@@ -7,11 +7,12 @@ import pandas as pd
 import pytest
 
 from phm_core import benchmarking, environment, geography, inequalities, loaders, narrative
-from phm_core.settings import GEODATA_DIR
+from phm_core.settings import DEFAULT_ICB, GEODATA_DIR
 
 pytestmark = pytest.mark.unit
 
-SNEE = geography.Footprint("E54000023")
+# NHS Suffolk and North East Essex, on the April 2024 geography (it was abolished on 1 April 2026).
+SNEE = geography.Footprint("E54000023", geography="2024-04")
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +29,9 @@ def test_national_thirds_split_england_into_thirds(lsoa: pd.DataFrame) -> None:
     assert int(table.to_numpy().sum()) == int(lsoa["pop_total"].sum())
 
 
-def test_worst_of_both_is_in_the_top_third_of_each(lsoa: pd.DataFrame) -> None:
-    cuts = environment.national_thirds(lsoa)
-    snee = environment.assign_bands(geography.lsoas_in(lsoa, SNEE), cuts)
+def test_worst_of_both_is_in_the_top_third_of_each(lsoa_2024: pd.DataFrame) -> None:
+    cuts = environment.national_thirds(lsoa_2024)
+    snee = environment.assign_bands(geography.lsoas_in(lsoa_2024, SNEE), cuts)
     worst = environment.worst_of_both(snee)
     assert len(worst) > 0
     assert (worst["aq_indicator"] > cuts["aq_indicator"][1]).all()
@@ -53,9 +54,9 @@ def test_place_life_expectancy_merges_2023_districts(lad_lookup: pd.DataFrame) -
     assert series["england"].between(80, 83).all()
 
 
-def test_practice_gap_is_significant_and_reproducible(practices: pd.DataFrame) -> None:
+def test_practice_gap_is_significant_and_reproducible(practices_2024: pd.DataFrame) -> None:
     le = loaders.load_practice_life_expectancy()
-    snee = practices.loc[practices["icb24_code"] == SNEE.icb_code]
+    snee = practices_2024.loc[practices_2024["icb_code"] == SNEE.icb_code]
     fifths = inequalities.practice_deprivation_fifths(snee, le, sex="Male")
     assert list(fifths["fifth"]) == [1, 2, 3, 4, 5]
     assert fifths["life_expectancy"].iloc[0] < fifths["life_expectancy"].iloc[-1]
@@ -110,8 +111,8 @@ def test_ranked_indicators_have_no_significance_claims(lsoa: pd.DataFrame, lad_l
     assert tendring["england_min"] <= tendring["value"] <= tendring["england_max"]
 
 
-def test_peers_are_the_nearest_icbs_and_exclude_itself(lsoa: pd.DataFrame) -> None:
-    features = benchmarking.icb_features(lsoa)
+def test_peers_are_the_nearest_icbs_and_exclude_itself(lsoa: pd.DataFrame, lsoa_2024: pd.DataFrame) -> None:
+    features = benchmarking.icb_features(lsoa_2024)
     assert len(features) == 42
     peers = benchmarking.peer_icbs(features, icb_code="E54000023")
     assert len(peers) == 5 and "E54000023" not in set(peers["code"])
@@ -119,6 +120,12 @@ def test_peers_are_the_nearest_icbs_and_exclude_itself(lsoa: pd.DataFrame) -> No
     assert 1 <= benchmarking.rank_among(features, icb_code="E54000023", column="imd_score") <= 42
     with pytest.raises(ValueError, match="unknown ICB"):
         benchmarking.peer_icbs(features, icb_code="E54999999")
+    # On April 2026's 36 ICBs the peers are the default ICB's; abolished SNEE is no longer one of them.
+    features = benchmarking.icb_features(lsoa)
+    assert len(features) == 36 and "E54000023" not in set(features["code"])
+    peers = benchmarking.peer_icbs(features, icb_code=DEFAULT_ICB)
+    assert len(peers) == 5 and DEFAULT_ICB not in set(peers["code"])
+    assert 1 <= benchmarking.rank_among(features, icb_code=DEFAULT_ICB, column="imd_score") <= 36
 
 
 @pytest.mark.parametrize(

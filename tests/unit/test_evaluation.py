@@ -9,11 +9,11 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 import pytest
-from cohort_fixtures import ICB, small_population
+from cohort_fixtures import icb_inputs, small_population
 
 from phm_core import evaluation as ev
 from phm_core import segmentation
-from phm_core.synth import generate_population, load_inputs, parameters
+from phm_core.synth import generate_population, parameters
 
 pytestmark = pytest.mark.unit
 INTERVENTION = parameters.INTERVENTION_NAME
@@ -139,7 +139,7 @@ def test_the_evaluation_reports_suppressed_aggregates_and_better_balance() -> No
 @lru_cache(maxsize=3)
 def _evaluated_with_effect(effect: float) -> ev.EvaluationResult:
     population = generate_population(
-        load_inputs(ICB), rng=np.random.default_rng(1), fraction=0.1, intervention_effect=effect
+        icb_inputs(), rng=np.random.default_rng(1), fraction=0.1, intervention_effect=effect
     )
     people = segmentation.index_population(population.people)
     data = ev.evaluation_data(people, population.events, intervention=INTERVENTION, rng=np.random.default_rng(1))
@@ -168,7 +168,7 @@ def test_the_default_effect_lies_within_the_matched_interval_and_not_the_naive_o
 
 def test_the_generator_refuses_an_impossible_effect() -> None:
     with pytest.raises(ValueError, match="intervention_effect"):
-        generate_population(load_inputs(ICB), rng=np.random.default_rng(1), fraction=0.01, intervention_effect=1.5)
+        generate_population(icb_inputs(), rng=np.random.default_rng(1), fraction=0.01, intervention_effect=1.5)
 
 
 def test_the_bootstrap_resamples_whole_neighbourhoods_when_there_are_enough() -> None:

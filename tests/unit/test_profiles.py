@@ -12,12 +12,13 @@ from phm_core import geography, loaders, maps, profiles
 
 pytestmark = pytest.mark.unit
 
-SNEE = geography.Footprint("E54000023")
+# NHS Suffolk and North East Essex, on the April 2024 geography (it was abolished on 1 April 2026).
+SNEE = geography.Footprint("E54000023", geography="2024-04")
 
 
 @pytest.fixture(scope="module")
-def snee(lsoa: pd.DataFrame) -> pd.DataFrame:
-    return geography.lsoas_in(lsoa, SNEE)
+def snee(lsoa_2024: pd.DataFrame) -> pd.DataFrame:
+    return geography.lsoas_in(lsoa_2024, SNEE)
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +34,18 @@ def test_measures_add_up_at_every_level(snee: pd.DataFrame, level: str, areas: i
     assert int(table["lsoas"].sum()) == 583
     share_older = (table["share_65_plus"] * table["pop_total"]).sum() / table["pop_total"].sum()
     assert share_older == pytest.approx(snee["pop_65_plus"].sum() / snee["pop_total"].sum())
+
+
+def test_the_default_icb_adds_up_at_every_level_with_readable_sub_icb_names(lsoa: pd.DataFrame) -> None:
+    norfolk_and_suffolk = geography.lsoas_in(lsoa, geography.Footprint())  # the default: April 2026's E54000068
+    for level, areas in [("lsoa", 1_001), ("place", 12), ("sub_icb", 3)]:
+        table = profiles.area_measures(norfolk_and_suffolk, level=level)
+        assert len(table) == areas
+        assert int(table["pop_total"].sum()) == 1_676_800
+        assert int(table["lsoas"].sum()) == 1_001
+    names = set(profiles.area_measures(norfolk_and_suffolk, level="sub_icb")["name"])
+    assert "Norfolk and Waveney (26A)" in names
+    assert not any(" ICB - " in name for name in names)  # not the official '<ICB> ICB - 26A'
 
 
 def test_place_scores_are_population_weighted(snee: pd.DataFrame) -> None:

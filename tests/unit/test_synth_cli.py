@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from phm_core.settings import DEFAULT_GEOGRAPHY
 from phm_core.synth import GENERATOR_VERSION
 from phm_core.synth.__main__ import main
 from phm_core.synth.io import (
@@ -20,18 +21,20 @@ from phm_core.synth.io import (
 
 pytestmark = pytest.mark.unit
 
-SMALL_ICB = "E54000011"
+SMALL_ICB = "E54000011"  # NHS Shropshire, Telford and Wrekin, the same in both geographies
+SNEE = "E54000023"  # NHS Suffolk and North East Essex, an ICB of April 2024 only
 
 
 def test_the_command_line_writes_the_population_and_says_what_it_wrote(tmp_path: Path, capsys) -> None:
-    out = tmp_path / "snee"
+    out = tmp_path / "shropshire"
     assert main(["--icb", SMALL_ICB, "--seed", "2", "--out", str(out), "--fraction", "0.01"]) == 0
     printed = capsys.readouterr().out
     people = pd.read_parquet(out / "people.parquet")
     assert len(people) == round(509_145 * 0.01)
     assert (out / "events.parquet").exists() and (out / "calibration_prevalence.csv").exists()
     metadata = json.loads((out / "metadata.json").read_text())
-    assert metadata | {"icb24_code": SMALL_ICB, "seed": "2", "synthetic": "true"} == metadata
+    expected = {"icb_code": SMALL_ICB, "geography_version": DEFAULT_GEOGRAPHY, "seed": "2", "synthetic": "true"}
+    assert metadata | expected == metadata
     assert "SYNTHETIC population of NHS Shropshire, Telford and Wrekin" in printed
     assert f"wrote {out / 'people.parquet'}" in printed and f"{len(people):,} people" in printed
 
@@ -41,6 +44,20 @@ def test_an_unknown_icb_is_an_error_with_a_hint(tmp_path: Path, capsys) -> None:
     error = capsys.readouterr().err
     assert "'E54000999' is not an ICB code" in error and "E54000008" in error
     assert not (tmp_path / "x").exists()
+
+
+def test_an_abolished_icb_is_generated_on_the_geography_it_belonged_to(tmp_path: Path, capsys) -> None:
+    # NHS Suffolk and North East Essex was abolished on 1 April 2026: not an ICB of the default geography ...
+    assert main(["--icb", SNEE, "--out", str(tmp_path / "x"), "--fraction", "0.01"]) == 2
+    assert f"'{SNEE}' is not an ICB code in geography {DEFAULT_GEOGRAPHY}" in capsys.readouterr().err
+    # ... but one of April 2024's.
+    out = tmp_path / "snee"
+    arguments = ["--icb", SNEE, "--geography", "2024-04", "--seed", "2", "--out", str(out), "--fraction", "0.01"]
+    assert main(arguments) == 0
+    assert "SYNTHETIC population of NHS Suffolk and North East Essex" in capsys.readouterr().out
+    assert len(pd.read_parquet(out / "people.parquet")) == round(985_317 * 0.01)
+    metadata = json.loads((out / "metadata.json").read_text())
+    assert (metadata["icb_code"], metadata["geography_version"]) == (SNEE, "2024-04")
 
 
 def test_an_unwritable_folder_is_an_error_before_any_work(tmp_path: Path, capsys) -> None:
