@@ -31,7 +31,9 @@ from sqlmodel import Session, select
 from maturity._validation import schema_problems
 from maturity.framework import ACTION_GROUPS, Framework, FrameworkError, load_framework
 from maturity.models import (
+    UNVERSIONED_GEOGRAPHY_VERSION,
     Answer,
+    AreaLevel,
     Assessment,
     AssessmentPublic,
     AssessmentStatus,
@@ -492,10 +494,18 @@ def _organisation_plan(
         problems.append(f"{where}: organisations nested more than 5 deep")
         return None
     code = data["code"].strip() if data["code"] is not None else None
+    area_code = (data.get("area_code") or "").strip() or None
+    area_level = data.get("area_level")
+    if (area_code is None) != (area_level is None):
+        problems.append(f"{where}: give both area_code and area_level, or neither")
     return {
         "name": data["name"].strip(),
         "kind": OrganisationKind(data["kind"]),
         "code": code or None,
+        # A file without a version was written before versions were recorded: on the 42-ICB geography.
+        "geography_version": data.get("geography_version", UNVERSIONED_GEOGRAPHY_VERSION),
+        "area_code": area_code,
+        "area_level": None if area_level is None else AreaLevel(area_level),
         "parent": _organisation_plan(data["parent"], f"{where}.parent", problems, depth=depth + 1),
     }
 
@@ -537,6 +547,9 @@ def _export_organisation(session: Session, organisation_id: int, *, depth: int) 
         "name": organisation.name,
         "kind": str(OrganisationKind(organisation.kind)),
         "code": organisation.code,
+        "geography_version": organisation.geography_version,
+        "area_code": organisation.area_code,
+        "area_level": None if organisation.area_level is None else str(AreaLevel(organisation.area_level)),
         "parent": parent,
     }
 
@@ -551,11 +564,36 @@ def _find_or_create_organisation(session: Session, plan: Mapping[str, Any]) -> i
                 f"organisation {plan['name']!r} ({plan['kind']}) exists here with code {existing.code!r}, "
                 f"but the file says {plan['code']!r}"
             )
+        if plan["area_code"] is not None and existing.area_code is not None and existing.area_code != plan["area_code"]:
+            raise AssessmentImportError(
+                f"organisation {plan['name']!r} ({plan['kind']}) stands for area {existing.area_code} here, "
+                f"but the file says {plan['area_code']}"
+            )
         return existing.id
+    if plan["area_code"] is not None:
+        clash = session.exec(
+            select(Organisation.name).where(
+                Organisation.geography_version == plan["geography_version"],
+                Organisation.area_code == plan["area_code"],
+            )
+        ).first()
+        if clash is not None:
+            raise AssessmentImportError(
+                f"{clash!r} already stands for area {plan['area_code']} on geography version "
+                f"{plan['geography_version']}; the file's organisation is {plan['name']!r}"
+            )
     parent_id = None
     if plan["parent"] is not None:
         parent_id = _find_or_create_organisation(session, plan["parent"])
-    organisation = Organisation(name=plan["name"], kind=plan["kind"], code=plan["code"], parent_id=parent_id)
+    organisation = Organisation(
+        name=plan["name"],
+        kind=plan["kind"],
+        code=plan["code"],
+        parent_id=parent_id,
+        geography_version=plan["geography_version"],
+        area_code=plan["area_code"],
+        area_level=plan["area_level"],
+    )
     session.add(organisation)
     session.flush()
     return organisation.id

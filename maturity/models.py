@@ -2,16 +2,25 @@
 
 Tables (all prefixed ``maturity_`` so they can share a database with the rest of the app):
 
-* ``maturity_organisation``: an ICS/ICB, place or PCN, optionally inside a parent organisation.
+* ``maturity_organisation``: an ICS/ICB, place or PCN, optionally inside a parent organisation. It records the
+  geography version it was made on and, optionally, the footprint it stands for (``area_code`` at ``area_level``).
 * ``maturity_assessment``: one round of self-assessment of an organisation on a date, under a framework version.
 * ``maturity_respondent``: a person answering (named with a role, or anonymous) with a secret resume token.
 * ``maturity_answer``: one respondent's answer for one component; unique per (respondent, component).
+
+Geography versions: the NHS configuration of ICBs and places changes (42 ICBs from July 2022, 36 from 1 April
+2026), so everything saved that refers to geography records the version it was made on. Rows saved before
+versions were recorded are :data:`UNVERSIONED_GEOGRAPHY_VERSION` (the migration fills it in, and it is the
+database default, so a row written without a version by the previous release is labelled with the only
+configuration that release knew); new rows default to :data:`DEFAULT_GEOGRAPHY_VERSION`, but callers pass the
+version they work on.
 
 Any change here needs an Alembic migration in ``maturity/migrations/versions`` (a test compares the two).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -19,6 +28,33 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import JSON, Field, SQLModel
+
+#: The geography version new rows are made on unless the caller says otherwise: 36 ICBs from 1 April 2026.
+DEFAULT_GEOGRAPHY_VERSION = "2026-04"
+#: The version of everything saved before versions were recorded (42 ICBs, July 2022 to March 2026).
+UNVERSIONED_GEOGRAPHY_VERSION = "2024-04"
+GEOGRAPHY_VERSION_PATTERN = re.compile(r"^[0-9]{4}-[0-9]{2}$")
+GEOGRAPHY_VERSION_LENGTH = 16
+
+
+def check_geography_version(version: object) -> str:
+    """A geography version label (``YYYY-MM``, e.g. ``2026-04``), stripped; ``ValueError`` for anything else."""
+    if not isinstance(version, str) or not GEOGRAPHY_VERSION_PATTERN.match(version.strip()):
+        raise ValueError(
+            f"a geography version is written YYYY-MM (e.g. {DEFAULT_GEOGRAPHY_VERSION!r}), got {version!r}"
+        )
+    return version.strip()
+
+
+class AreaLevel(StrEnum):
+    """The level of the footprint an organisation stands for."""
+
+    REGION = "region"
+    ICB = "icb"
+    SUB_ICB = "sub_icb"
+    PLACE = "place"
+    PCN = "pcn"
+    NEIGHBOURHOOD = "neighbourhood"
 
 
 class OrganisationKind(StrEnum):
@@ -74,6 +110,16 @@ class OrganisationBase(SQLModel):
     kind: OrganisationKind = Field(sa_type=sa.String(10))
     code: str | None = Field(default=None, max_length=20, description="ODS code, if known")
     parent_id: int | None = Field(default=None, foreign_key="maturity_organisation.id", ondelete="SET NULL")
+    geography_version: str = Field(
+        default=DEFAULT_GEOGRAPHY_VERSION,
+        max_length=GEOGRAPHY_VERSION_LENGTH,
+        sa_column_kwargs={"server_default": UNVERSIONED_GEOGRAPHY_VERSION},
+        description="the geography version (YYYY-MM) the organisation was recorded on",
+    )
+    area_code: str | None = Field(
+        default=None, max_length=20, description="ONS code of the footprint it stands for, e.g. E54000068"
+    )
+    area_level: AreaLevel | None = Field(default=None, sa_type=sa.String(16), description="level of area_code")
 
 
 class Organisation(OrganisationBase, table=True):
@@ -81,6 +127,9 @@ class Organisation(OrganisationBase, table=True):
     __table_args__ = (
         sa.UniqueConstraint("kind", "name", name="uq_maturity_organisation_kind_name"),
         sa.CheckConstraint(_in("kind", OrganisationKind), name="ck_maturity_organisation_kind"),
+        # At most one organisation per footprint and version (a unique index: SQLite adds it without rebuilding
+        # the table). Organisations without a footprint (area_code NULL) are not limited.
+        sa.Index("uq_maturity_organisation_version_area", "geography_version", "area_code", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)

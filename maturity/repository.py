@@ -27,8 +27,10 @@ from sqlmodel import Session, select
 from maturity.db import begin_write
 from maturity.framework import DEFAULT_FRAMEWORK_ID, Framework, load_framework
 from maturity.models import (
+    DEFAULT_GEOGRAPHY_VERSION,
     Answer,
     AnswerPublic,
+    AreaLevel,
     Assessment,
     AssessmentPublic,
     AssessmentStatus,
@@ -37,6 +39,7 @@ from maturity.models import (
     OrganisationPublic,
     Respondent,
     RespondentPublic,
+    check_geography_version,
     utc_now,
 )
 from maturity.scoring import (
@@ -97,22 +100,45 @@ def create_organisation(
     kind: OrganisationKind | str,
     code: str | None = None,
     parent_id: int | None = None,
+    geography_version: str = DEFAULT_GEOGRAPHY_VERSION,
+    area_code: str | None = None,
+    area_level: AreaLevel | str | None = None,
 ) -> OrganisationPublic:
-    """Add an ICS/ICB, place or PCN; ``ValueError`` when one of that kind and name already exists."""
+    """Add an ICS/ICB, place or PCN on a geography version, optionally standing for one footprint.
+
+    ``area_code`` (the ONS code of the footprint, e.g. E54000068) and ``area_level`` go together. ``ValueError``
+    when an organisation of that kind and name already exists, or one already stands for that footprint on that
+    geography version.
+    """
     name = _required_text(name, "organisation name")
     kind = _organisation_kind(kind)
     code = _optional_text(code, "organisation code", max_length=20)
+    geography_version = check_geography_version(geography_version)
+    area_code, area_level = _footprint(area_code, area_level)
     try:
         with write_transaction(session):
             if parent_id is not None and session.get(Organisation, parent_id) is None:
                 raise LookupError(f"no organisation with id {parent_id} (parent)")
             _check_organisation_free(session, kind, name)
-            organisation = Organisation(name=name, kind=kind, code=code, parent_id=parent_id)
+            if area_code is not None:
+                _check_footprint_free(session, area_code, geography_version)
+            organisation = Organisation(
+                name=name,
+                kind=kind,
+                code=code,
+                parent_id=parent_id,
+                geography_version=geography_version,
+                area_code=area_code,
+                area_level=area_level,
+            )
             session.add(organisation)
             session.flush()
             public = OrganisationPublic.model_validate(organisation)
     except sa.exc.IntegrityError:  # created by someone else between the check and the insert
-        raise ValueError(f"there is already an organisation of kind {kind.value!r} called {name!r}") from None
+        raise ValueError(
+            f"there is already an organisation of kind {kind.value!r} called {name!r}"
+            + (f", or one for area {area_code} on geography version {geography_version}" if area_code else "")
+        ) from None
     return public
 
 
@@ -122,16 +148,41 @@ def get_organisation(session: Session, organisation_id: int) -> OrganisationPubl
 
 
 def list_organisations(
-    session: Session, *, kind: OrganisationKind | str | None = None, parent_id: int | None = None
+    session: Session,
+    *,
+    kind: OrganisationKind | str | None = None,
+    parent_id: int | None = None,
+    geography_version: str | None = None,
+    area_level: AreaLevel | str | None = None,
 ) -> list[OrganisationPublic]:
-    """Organisations sorted by kind and name, optionally only one kind or the children of one parent."""
+    """Organisations sorted by kind and name, optionally only one kind, the children of one parent, those of one
+    geography version or those standing for footprints of one level (None: all)."""
     statement = select(Organisation)
     if kind is not None:
         statement = statement.where(Organisation.kind == _organisation_kind(kind))
     if parent_id is not None:
         statement = statement.where(Organisation.parent_id == parent_id)
+    if geography_version is not None:
+        statement = statement.where(Organisation.geography_version == check_geography_version(geography_version))
+    if area_level is not None:
+        statement = statement.where(Organisation.area_level == _area_level(area_level))
     statement = statement.order_by(Organisation.kind, Organisation.name, Organisation.id)
     return [OrganisationPublic.model_validate(o) for o in session.exec(statement).all()]
+
+
+def find_organisation(session: Session, *, area_code: str, geography_version: str) -> OrganisationPublic | None:
+    """The organisation standing for the footprint ``area_code`` on ``geography_version``, or None.
+
+    Exact: an organisation recorded on another version is not returned, even when the footprint kept its code.
+    """
+    geography_version = check_geography_version(geography_version)
+    code = _optional_text(area_code, "area code", max_length=20)
+    if code is None:
+        raise ValueError("give the area code of the footprint")
+    organisation = session.exec(
+        select(Organisation).where(Organisation.geography_version == geography_version, Organisation.area_code == code)
+    ).first()
+    return None if organisation is None else OrganisationPublic.model_validate(organisation)
 
 
 # --- assessments -----------------------------------------------------------------------------------------------
@@ -592,6 +643,31 @@ def _check_organisation_free(session: Session, kind: OrganisationKind, name: str
     clash = session.exec(select(Organisation.id).where(Organisation.kind == kind, Organisation.name == name)).first()
     if clash is not None:
         raise ValueError(f"there is already an organisation of kind {kind.value!r} called {name!r}")
+
+
+def _check_footprint_free(session: Session, area_code: str, geography_version: str) -> None:
+    clash = session.exec(
+        select(Organisation.name).where(
+            Organisation.geography_version == geography_version, Organisation.area_code == area_code
+        )
+    ).first()
+    if clash is not None:
+        raise ValueError(f"{clash!r} already stands for area {area_code} on geography version {geography_version}")
+
+
+def _footprint(area_code: str | None, area_level: AreaLevel | str | None) -> tuple[str | None, AreaLevel | None]:
+    code = _optional_text(area_code, "area code", max_length=20)
+    level = None if area_level is None else _area_level(area_level)
+    if (code is None) != (level is None):
+        raise ValueError("give both the area code and the area level of the footprint, or neither")
+    return code, level
+
+
+def _area_level(level: AreaLevel | str) -> AreaLevel:
+    try:
+        return AreaLevel(str(level).lower())
+    except ValueError:
+        raise ValueError(f"area level must be one of {', '.join(AreaLevel)}, got {level!r}") from None
 
 
 def _organisation_kind(kind: OrganisationKind | str) -> OrganisationKind:

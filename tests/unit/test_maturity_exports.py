@@ -173,6 +173,50 @@ def test_import_round_trips_exactly(engine, tmp_path):
     other.dispose()
 
 
+def test_the_footprint_of_an_organisation_travels_with_its_assessment(engine, tmp_path):
+    with Session(engine) as session:
+        icb = repository.create_organisation(
+            session,
+            name="NHS Norfolk and Suffolk ICB",
+            kind="icb",
+            geography_version="2026-04",
+            area_code="E54000068",
+            area_level="icb",
+        )
+        assessment = repository.create_assessment(session, organisation_id=icb.id, assessment_date=date(2026, 5, 1))
+        document = export_assessment(session, assessment.id)
+    assert {k: document["organisation"][k] for k in ("geography_version", "area_code", "area_level")} == {
+        "geography_version": "2026-04",
+        "area_code": "E54000068",
+        "area_level": "icb",
+    }
+    other = make_engine(f"sqlite:///{tmp_path / 'other.sqlite'}")
+    with Session(other) as session:
+        import_assessment(session, document)
+        assert repository.find_organisation(session, area_code="E54000068", geography_version="2026-04").name == (
+            "NHS Norfolk and Suffolk ICB"
+        )
+    other.dispose()
+
+
+def test_a_file_exported_before_geography_versions_imports_on_the_old_geography(engine, tmp_path):
+    assessment = populate(engine)
+    with Session(engine) as session:
+        document = export_assessment(session, assessment.id)
+    for organisation in (document["organisation"], document["organisation"]["parent"]):
+        for key in ("geography_version", "area_code", "area_level"):
+            del organisation[key]  # what the previous release wrote
+    other = make_engine(f"sqlite:///{tmp_path / 'other.sqlite'}")
+    with Session(other) as session:
+        import_assessment(session, document)
+        organisations = repository.list_organisations(session)
+        assert {(o.name, o.geography_version, o.area_code) for o in organisations} == {
+            ("North ICS", "2024-04", None),
+            ("Riverside", "2024-04", None),
+        }
+    other.dispose()
+
+
 def test_importing_the_same_assessment_twice_is_refused(engine):
     assessment = populate(engine)
     with Session(engine) as session:

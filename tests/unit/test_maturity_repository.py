@@ -28,7 +28,7 @@ make_assessment = maturity_fixtures.make_assessment
 
 
 def test_migrations_run_at_start_up_and_match_the_models(engine):
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002"
     with engine.connect() as connection:
         context = MigrationContext.configure(
             connection,
@@ -58,7 +58,7 @@ def test_default_database_is_a_sqlite_file_in_the_data_directory(tmp_path, monke
     default = make_engine()
     assert default.dialect.name == "sqlite"
     assert (tmp_path / "data" / "phm_navigator.sqlite").is_file()
-    assert current_revision(default) == "0001"
+    assert current_revision(default) == "0002"
     default.dispose()
 
 
@@ -101,6 +101,72 @@ def test_organisations(engine):
         with pytest.raises(LookupError, match="no organisation with id 999"):
             repository.create_organisation(session, name="Y", kind="pcn", parent_id=999)
         assert len(repository.list_organisations(session)) == 3
+
+
+def test_organisations_record_their_geography_version_and_footprint(engine):
+    with Session(engine) as session:
+        old = repository.create_organisation(session, name="North ICS", kind="ics")  # as the current pages call it
+        assert (old.geography_version, old.area_code, old.area_level) == ("2026-04", None, None)
+        suffolk = repository.create_organisation(
+            session,
+            name="NHS Suffolk and North East Essex ICB",
+            kind="icb",
+            code="QJG",
+            geography_version="2024-04",
+            area_code="E54000023",
+            area_level="icb",
+        )
+        norfolk = repository.create_organisation(
+            session,
+            name="NHS Norfolk and Suffolk ICB",
+            kind="icb",
+            geography_version="2026-04",
+            area_code=" E54000068 ",
+            area_level="ICB",
+        )
+        ipswich = repository.create_organisation(
+            session,
+            name="Ipswich",
+            kind="place",
+            parent_id=norfolk.id,
+            geography_version="2026-04",
+            area_code="E07000202",
+            area_level="place",
+        )
+        assert (norfolk.area_code, norfolk.area_level) == ("E54000068", "icb")
+        assert repository.find_organisation(session, area_code="E54000068", geography_version="2026-04") == norfolk
+        assert repository.find_organisation(session, area_code="E07000202", geography_version="2026-04") == ipswich
+        assert repository.find_organisation(session, area_code="E54000023", geography_version="2024-04") == suffolk
+        # Exact: another version's organisation is not returned, and a footprint's code is never re-pointed.
+        assert repository.find_organisation(session, area_code="E54000023", geography_version="2026-04") is None
+        assert repository.find_organisation(session, area_code="E54000068", geography_version="2024-04") is None
+        names = [o.name for o in repository.list_organisations(session, geography_version="2026-04")]
+        assert names == ["NHS Norfolk and Suffolk ICB", "North ICS", "Ipswich"]  # by kind, then name
+        assert [o.name for o in repository.list_organisations(session, geography_version="2024-04")] == [suffolk.name]
+        assert [o.name for o in repository.list_organisations(session, area_level="place")] == ["Ipswich"]
+
+        with pytest.raises(ValueError, match="already stands for area E54000068 on geography version 2026-04"):
+            repository.create_organisation(
+                session, name="Duplicate", kind="icb", area_code="E54000068", area_level="icb"
+            )
+        # The same footprint on another version is a different organisation.
+        repository.create_organisation(
+            session,
+            name="Ipswich (2024)",
+            kind="place",
+            geography_version="2024-04",
+            area_code="E07000202",
+            area_level="place",
+        )
+        with pytest.raises(ValueError, match="both the area code and the area level"):
+            repository.create_organisation(session, name="Half", kind="pcn", area_code="U12345")
+        with pytest.raises(ValueError, match="area level must be one of"):
+            repository.create_organisation(session, name="Ward", kind="pcn", area_code="E05000001", area_level="ward")
+        with pytest.raises(ValueError, match="geography version is written YYYY-MM"):
+            repository.create_organisation(session, name="Z", kind="pcn", geography_version="2026")
+        with pytest.raises(ValueError, match="geography version is written YYYY-MM"):
+            repository.find_organisation(session, area_code="E54000068", geography_version="latest")
+        assert len(repository.list_organisations(session)) == 5
 
 
 def test_assessments_store_their_framework_version_and_list_oldest_first(engine):
