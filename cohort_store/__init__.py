@@ -1,1 +1,2 @@
-"""Saved cohorts and the audit of cohort exports: SQLModel tables (``cohort_*``) with their own Alembic migrations."""
+"""Saved cohorts, the audit of cohort exports and user-defined neighbourhoods: SQLModel tables (``cohort_*``) with
+their own Alembic migrations."""

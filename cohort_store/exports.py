@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from cohort_store import repository
 from cohort_store.models import ExportAuditPublic, ExportKind
+from maturity.models import DEFAULT_GEOGRAPHY_VERSION
 from phm_core import cohorts
 
 
@@ -36,8 +37,12 @@ def export_pseudonymised_list(
     exported_by: str | None = None,
     cohort_name: str | None = None,
     name: str | None = None,
+    geography_version: str = DEFAULT_GEOGRAPHY_VERSION,
 ) -> tuple[bytes, ExportAuditPublic]:
-    """The cohort's pseudonymised list as CSV bytes, after recording the audit row (reason checked first)."""
+    """The cohort's pseudonymised list as CSV bytes, after recording the audit row (reason checked first).
+
+    ``geography_version`` is the version ``icb_code`` belongs to (see :func:`cohort_store.repository.record_export`).
+    """
     table = cohorts.pseudonymised_list(people, mask)
     content = cohorts.to_csv_bytes(table)
     row = repository.record_export(
@@ -45,6 +50,7 @@ def export_pseudonymised_list(
         kind=ExportKind.PSEUDONYMISED_LIST,
         reason=reason,
         icb_code=icb_code,
+        geography_version=geography_version,
         footprint=footprint,
         criteria=criteria,
         rows=len(table),
@@ -69,6 +75,7 @@ def export_aggregates(
     exported_by: str | None = None,
     cohort_name: str | None = None,
     name: str | None = None,
+    geography_version: str = DEFAULT_GEOGRAPHY_VERSION,
 ) -> tuple[bytes, ExportAuditPublic]:
     """Suppressed aggregates (already suppressed: e.g. phm_core.cohorts.aggregate_export) as CSV bytes, with the
     audit row recorded first."""
@@ -79,6 +86,7 @@ def export_aggregates(
         kind=kind,
         reason=reason,
         icb_code=icb_code,
+        geography_version=geography_version,
         footprint=footprint,
         criteria=criteria,
         rows=len(table),
