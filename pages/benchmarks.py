@@ -69,7 +69,8 @@ with peers_tab:
     group = content["group"]
     st.markdown(
         f"The five ICBs most like **{content['icb_name']}** on deprivation, age structure and rurality "
-        "(nearest neighbours on standardised values):"
+        f"(nearest neighbours on standardised values), among the {len(content['features'])} "
+        f"{data.geography_version(footprint.geography).label}:"
     )
     st.dataframe(
         group[["name", "people", *ICB_FEATURES, "most_deprived_fifth", "aq_indicator"]],
@@ -95,7 +96,8 @@ with peers_tab:
     st.markdown(
         "\n".join(
             f"- On {labels[k]}, {content['icb_name']} ranks **{peer} of {len(group)}** among its peers and "
-            f"**{overall} of 42** ICBs (1 = highest)."
+            f"**{overall} of {len(content['features'])}** {data.geography_version(footprint.geography).label} "
+            "(1 = highest)."
             for k, (peer, overall) in content["ranks"].items()
         )
     )

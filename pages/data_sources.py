@@ -79,6 +79,27 @@ if upload is not None:
             st.rerun()
 
 st.subheader("Geography versions (ICB boundaries)")
+st.dataframe(
+    data.geography_version_table(),
+    hide_index=True,
+    width="stretch",
+    column_config={"ICBs": st.column_config.NumberColumn(), "LSOAs": st.column_config.NumberColumn(format="localized")},
+)
+for key, version in data.geography_versions().items():
+    with st.expander(f"How each LSOA's ICB was decided: {version.label}"):
+        st.dataframe(
+            data.geography_basis_table(key),
+            hide_index=True,
+            width="stretch",
+            column_config={"People": st.column_config.NumberColumn("People (Census 2021)", format="localized")},
+        )
+    if version.is_reconstruction:
+        st.warning(
+            f"**{version.label} is a reconstruction**, rebuilt from the published succession rules. "
+            + " ".join(version.notes)
+            + " Loading ONS's official file below replaces it.",
+            icon=":material/info:",
+        )
 official_lookup_panel(
     england_lsoa_codes=frozenset(data.base_lsoa_table()["lsoa21_code"]),
     user_can_replace=access.allowed(access.Permission.WRITE),

@@ -53,6 +53,36 @@ def geography_versions() -> dict[str, GeographyVersion]:
     return _geography_versions(geography_signature())
 
 
+def geography_version_table() -> pd.DataFrame:
+    """One row per geography version for the Data sources page: label, key, ICBs, LSOAs, status and source."""
+    rows = []
+    for key, version in geography_versions().items():
+        table = lsoa_table(key)
+        rows.append(
+            {
+                "Geography": version.label
+                + (" (default)" if key == geoversions.default_version_key(geography_versions()) else ""),
+                "Key (?geo=)": key,
+                "ICBs": table["icb_code"].nunique(),
+                "LSOAs": len(table),
+                "Status": {
+                    "reconstruction": "Reconstructed",
+                    "published": "Published",
+                    "official": "Official file loaded",
+                }.get(version.status, version.status),
+                "Source": version.source,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def geography_basis_table(key: str) -> pd.DataFrame:
+    """How each LSOA's ICB was decided in a version: LSOAs and people by basis."""
+    table = lsoa_table(key)
+    out = table.groupby("basis", as_index=False).agg(LSOAs=("lsoa21_code", "count"), People=("pop_total", "sum"))
+    return out.rename(columns={"basis": "How the ICB was decided"}).sort_values("LSOAs", ascending=False)
+
+
 def geography_version(key: str | None = None) -> GeographyVersion:
     """One version (the session's when ``key`` is None)."""
     versions = geography_versions()

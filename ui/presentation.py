@@ -199,7 +199,7 @@ def board_pack_content(footprint: geography.Footprint) -> board_pack.BoardPackCo
     level = geography.LEVEL_LABELS.get(footprint.level, footprint.level)
     return board_pack.BoardPackContent(
         name=content["name"],
-        footprint_label=f"Footprint: {content['name']} ({level})",
+        footprint_label=f"Footprint: {content['name']} ({level}; {data.geography_version(footprint.geography).label})",
         people=content["people"],
         lsoa_count=content["lsoa_count"],
         narrative=list(content["narrative"]),
@@ -275,6 +275,7 @@ def title_slide(footprint: geography.Footprint) -> None:
         "our population health management is"
     )
     st.markdown(f"{format_people(content['people'])} residents - {content['lsoa_count']:,} neighbourhoods (LSOAs)")
+    st.caption(data.geography_version(footprint.geography).label)
     st.caption("Press the right arrow key or Next to begin. Sources and caveats are on each slide.")
 
 
