@@ -31,7 +31,8 @@ summary, risk = content["summary"], content["risk"]
 sample = "" if fraction >= 1 else f" (a {fraction:.0%} sample)"
 st.caption(
     f"{content['name']}: {content['people']:,} synthetic people alive on {INDEX_DATE:%d %B %Y}{sample}, "
-    f"with their activity and cost in the previous 12 months. "
+    f"with their activity and cost in the previous 12 months "
+    f"(generated for the ICB's LSOAs, {data.geography_version(footprint.geography).label}). "
     + (
         f"{content['opted_out']:,} people who opted out are excluded."
         if not include_opted_out

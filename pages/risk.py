@@ -63,6 +63,7 @@ st.caption(
     f"the model's risk across the ICB. High risk starts at {content['thresholds']['high']:.0%}, rising risk at "
     f"{content['thresholds']['rising']:.0%}. "
     + ("Opted-out people included." if include_opted_out else "People who opted out are excluded.")
+    + f" Generated for the ICB's LSOAs ({data.geography_version(footprint.geography).label})."
 )
 summary = content["summary"]
 pyramid_column, text_column = st.columns([3, 2])
