@@ -46,8 +46,19 @@ with st.expander("Add an organisation (ICB/ICS, place or PCN)", expanded=not org
             access.Permission.WRITE, action="add an organisation"
         ):
             try:
+                # The organisation stands for the footprint when it keeps the name suggested from it.
+                area_code, area_level = ui.footprint_area(footprint) if name == suggested_name else (None, None)
                 with ui.session() as s:
-                    added = repository.create_organisation(s, name=name, kind=kind, code=code or None, parent_id=parent)
+                    added = repository.create_organisation(
+                        s,
+                        name=name,
+                        kind=kind,
+                        code=code or None,
+                        parent_id=parent,
+                        geography_version=footprint.geography,
+                        area_code=area_code,
+                        area_level=area_level,
+                    )
             except (ValueError, LookupError) as error:
                 st.error(f"The organisation was not added: {error}")
             else:

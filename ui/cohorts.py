@@ -516,7 +516,15 @@ def saved_cohorts_panel(icb_code: str) -> None:
     if not saved:
         st.caption("No saved cohorts for this ICB yet: build one below and save it with a name.")
         return
-    labels = {c.id: f"{c.name} (saved {c.updated_at:%d %b %Y %H:%M})" for c in saved}
+    # An ICB code names the same LSOAs in every geography version that has it, so cohorts saved on any of them fit.
+    versions = data.geography_versions()
+
+    def version_label(key: str) -> str:
+        return versions[key].label if key in versions else key
+
+    labels = {
+        c.id: f"{c.name} ({version_label(c.geography_version)}; saved {c.updated_at:%d %b %Y %H:%M})" for c in saved
+    }
     left, right = st.columns([4, 1], vertical_alignment="bottom")
     left.selectbox("Saved cohorts", list(labels), format_func=labels.__getitem__, key="cohort_saved_choice")
     right.button("Open", key="cohort_open", on_click=_open_saved, args=(icb_code,), icon=":material/folder_open:")
@@ -540,6 +548,7 @@ def save_panel(icb_code: str, criteria: CohortCriteria | CohortDefinition) -> No
                 s,
                 name=name,
                 icb_code=icb_code,
+                geography_version=data.current_geography(),
                 criteria=CohortDefinition.of(criteria).simplified().to_dict(),
                 created_by=user_label(),
             )
@@ -607,7 +616,12 @@ def export_panel(
     cohort_name = st.session_state.get(NAME_STATE)
     exported_by = user_label()
     definition = CohortDefinition.of(criteria).simplified().to_dict()
-    common = {"icb_code": icb_code, "footprint": footprint_label, "criteria": definition}
+    common = {
+        "icb_code": icb_code,
+        "geography_version": data.current_geography(),
+        "footprint": footprint_label,
+        "criteria": definition,
+    }
     left, right = st.columns(2)
     with left:
         st.markdown("**Suppressed aggregates** (CSV): the summary and every breakdown, small numbers blank.")

@@ -236,6 +236,13 @@ def organisation_suggestion(footprint: Footprint, lsoa: pd.DataFrame) -> tuple[s
     return name, FOOTPRINT_KIND[footprint.level], icb_name
 
 
+def footprint_area(footprint: Footprint) -> tuple[str, str]:
+    """The ONS code and level an organisation suggested from this footprint stands for (a region's is its ICB)."""
+    if footprint.level in ("icb", "region") or not footprint.area_code:
+        return footprint.icb_code, "icb"
+    return footprint.area_code, footprint.level
+
+
 def organisation_label(organisation: OrganisationPublic) -> str:
     """'NHS Suffolk and North East Essex (ICB)'."""
     return f"{organisation.name} ({ORGANISATION_KINDS.get(str(organisation.kind), str(organisation.kind))})"

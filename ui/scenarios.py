@@ -21,6 +21,7 @@ from phm_core import cohorts
 from phm_core import scenarios as sc
 from phm_core.cohorts import CohortCriteria, CohortDefinition
 from ui import cohorts as cohorts_ui
+from ui import data
 
 COMPARISON_STATE = "scenario_comparison"
 SOURCE_DEFAULT, SOURCE_BUILDER, SOURCE_SAVED = "default", "builder", "saved"
@@ -277,6 +278,7 @@ def export_panel(items: list[dict], *, icb_code: str, footprint_label: str) -> N
     name = export_file_name(icb_code)
     exported_by = cohorts_ui.user_label()
     names = "; ".join(item["name"] for item in items)
+    geography_version = data.current_geography()
 
     def _export() -> bytes:
         with cohorts_ui.session() as s:
@@ -285,6 +287,7 @@ def export_panel(items: list[dict], *, icb_code: str, footprint_label: str) -> N
                 table=table,
                 reason=reason,
                 icb_code=icb_code,
+                geography_version=geography_version,
                 footprint=footprint_label,
                 criteria=audit_criteria(items),
                 kind=ExportKind.SCENARIO_COMPARISON,
