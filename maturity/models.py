@@ -29,8 +29,10 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import JSON, Field, SQLModel
 
-#: The geography version new rows are made on unless the caller says otherwise: 36 ICBs from 1 April 2026.
-DEFAULT_GEOGRAPHY_VERSION = "2026-04"
+from phm_core.settings import DEFAULT_GEOGRAPHY
+
+#: The geography version new rows are made on unless the caller says otherwise (the app's default).
+DEFAULT_GEOGRAPHY_VERSION = DEFAULT_GEOGRAPHY
 #: The version of everything saved before versions were recorded (42 ICBs, July 2022 to March 2026).
 UNVERSIONED_GEOGRAPHY_VERSION = "2024-04"
 GEOGRAPHY_VERSION_PATTERN = re.compile(r"^[0-9]{4}-[0-9]{2}$")
