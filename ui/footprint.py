@@ -13,7 +13,7 @@ import streamlit as st
 from phm_core import geography, geoversions
 from phm_core.geography import FOOTPRINT_LEVELS, LEVEL_LABELS, Footprint, Resolution
 from ui import data
-from ui.layout import ensure_router
+from ui.layout import ensure_router, footer
 
 STATE_KEY = "footprint"
 GEOGRAPHY_STATE = "geography"
@@ -210,3 +210,4 @@ def explain_problem() -> None:
         for number, choice in enumerate(problem.choices):
             st.button(choice.label, key=f"footprint_choice_{number}", on_click=choose, args=(choice.footprint,))
     st.caption("Or choose any ICB in the sidebar.")
+    footer()  # the attribution every page ends with (the page stops after this)
