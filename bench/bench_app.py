@@ -1,17 +1,18 @@
 """Cold start, warm rerun, page switch and payload of PHM Navigator, beside a bare Streamlit app in the same run.
 
-    python bench/bench_app.py [--runs 3]
+    python bench/bench_app.py [--runs 3] [--warm-runs 10] [--geography 2026-04] [--icb CODE ...]
 
 Cold start: from starting the `streamlit run` process to the first page drawn in headless chromium (the
 attribution footer for PHM Navigator, the greeting for the bare app). Warm rerun: pressing R on the rendered home
 page until the script has run again. Page switch: clicking another page in the sidebar until it has finished.
-Payload: the map specification for the default ICB, and all websocket bytes of the first render.
+Payload: all websocket bytes of the first render (the default ICB's Home page), and for each ICB measured (the
+app's default and the largest on the geography version, unless ``--icb`` names others) the Home page's map
+specification and the websocket bytes of a first render of its Home page (``/?icb=...``).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -23,6 +24,8 @@ from playwright.sync_api import Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.common import load_bench_icbs, machine_load  # noqa: E402
+from phm_core.settings import DEFAULT_GEOGRAPHY  # noqa: E402
 from tools.browser import CHROMIUM_ARGS, ROOT, chromium_path, streamlit_server  # noqa: E402
 
 BARE_MAIN = """import streamlit as st
@@ -63,8 +66,8 @@ def _wait_idle(page: Page) -> None:
     )
 
 
-def cold_start(browser, script: Path, finished_text: str, env: dict[str, str]) -> tuple[float, int]:
-    """Seconds from process start to first render, and websocket bytes received for that render."""
+def cold_start(browser, script: Path, finished_text: str, env: dict[str, str], *, path: str = "") -> tuple[float, int]:
+    """Seconds from process start to first render of ``path``, and websocket bytes received for that render."""
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
     received = [0]
     page.on(
@@ -73,7 +76,7 @@ def cold_start(browser, script: Path, finished_text: str, env: dict[str, str]) -
     )
     start = time.perf_counter()
     with streamlit_server(script, env=env) as url:
-        page.goto(url)
+        page.goto(url + path)
         page.get_by_text(finished_text).first.wait_for(timeout=120_000)
         _wait_idle(page)
         elapsed = time.perf_counter() - start
@@ -106,27 +109,38 @@ def warm_timings(
     return reruns, switches
 
 
-def map_payload_bytes(icb: str) -> int:
-    from phm_core import geography, loaders, maps
+def map_payload_bytes(icb: str, *, geography_key: str) -> int:
+    """Bytes of the Home page's map specification for an ICB (LSOAs by IMD decile, GP practices)."""
+    from phm_core import geography, geoversions, loaders, maps
 
-    lsoa = loaders.load_lsoa()
-    lsoas = geography.lsoas_in(lsoa, geography.Footprint(icb))
-    practices = loaders.load_practices()
+    lsoa = geoversions.load_versioned_lsoa(geography_key)
+    lsoas = geography.lsoas_in(lsoa, geography.Footprint(icb, geography=geography_key))
+    practices = geoversions.load_versioned_practices(geography_key)
     deck = maps.deprivation_deck(
-        lsoas, loaders.load_boundaries("lsoa"), practices=practices[practices["icb24_code"] == icb]
+        lsoas, loaders.load_boundaries("lsoa"), practices=practices[practices["icb_code"] == icb]
     )
     return maps.payload_bytes(deck)
 
 
 def _summary(values: list[float]) -> str:
-    return f"median {statistics.median(values):6.3f} s, worst {max(values):6.3f} s (n={len(values)})"
+    """Median and worst of the timings that finished; a run not seen to finish within 60 s is NaN and counted."""
+    done = [v for v in values if v == v]
+    missed = len(values) - len(done)
+    if not done:
+        return f"no run seen to finish (n={len(values)})"
+    note = f"; {missed} not seen to finish" if missed else ""
+    return f"median {statistics.median(done):6.3f} s, worst {max(done):6.3f} s (n={len(done)}{note})"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="cold starts per app")
     parser.add_argument("--warm-runs", type=int, default=10, help="reruns and page switches per app")
+    parser.add_argument("--geography", default=DEFAULT_GEOGRAPHY, help="geography version (default %(default)s)")
+    parser.add_argument("--icb", action="append", help="ICB code(s); default: the default and the largest ICB")
     args = parser.parse_args()
+    icbs = load_bench_icbs(args.geography, codes=args.icb)
+    geo = "" if args.geography == DEFAULT_GEOGRAPHY else f"&geo={args.geography}"
     with tempfile.TemporaryDirectory() as folder:
         bare = Path(folder) / "bare"
         bare.mkdir()
@@ -150,12 +164,15 @@ def main() -> None:
                     "rerun": reruns,
                     "switch": switches,
                 }
+            home = apps["PHM Navigator home"]
+            first_render = {
+                icb.code: cold_start(browser, home[0], home[1], env, path=f"/?icb={icb.code}{geo}") for icb in icbs
+            }
             browser.close()
     version = subprocess.run(
         [sys.executable, "-m", "streamlit", "version"], capture_output=True, text=True, check=False
     ).stdout.strip()
-    load = os.getloadavg()[0]
-    print(f"{version}; chromium headless; 2 cores; load average at the end {load:.1f}")
+    print(f"{version}; chromium headless; {machine_load()} at the end")
     for name, figures in results.items():
         print(f"\n{name}")
         print(f"  cold start to first render : {_summary(figures['cold'])}")
@@ -167,8 +184,13 @@ def main() -> None:
     for key, label in (("cold", "cold start"), ("rerun", "warm rerun"), ("switch", "page switch")):
         ratio = statistics.median(ours[key]) / statistics.median(bare[key])
         print(f"  {label:12s}: {ratio:5.2f}x")
-    for icb, label in (("E54000023", "default ICB (Suffolk and North East Essex)"),):
-        print(f"\nmap payload, {label}: {map_payload_bytes(icb):,} bytes")
+    print(f"\nHome page of each ICB (geography {args.geography})")
+    for icb in icbs:
+        seconds, received = first_render[icb.code]
+        print(
+            f"  {icb.label}: map specification {map_payload_bytes(icb.code, geography_key=args.geography):,} bytes; "
+            f"first render {received:,} websocket bytes, cold start {seconds:.2f} s"
+        )
 
 
 if __name__ == "__main__":

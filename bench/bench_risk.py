@@ -1,14 +1,17 @@
-"""Benchmark of risk stratification and the cohort builder on the default ICB's synthetic population.
+"""Benchmark of risk stratification and the cohort builder on the default and the largest ICB's synthetic population.
 
-Prints: the time to train the three risk models (and each one), the time to score 1 million people with the chosen
-model, the time to build the cohort index, and the latency of counting a cohort (median and worst of 100 random
-combinations of criteria, and of 100 random definitions with two OR groups and an exclusion), plus a Monte Carlo
-scenario and the evaluation. Run from the project root:
+For each ICB (the app's default and the largest on the geography version, unless ``--icb`` names others; each in
+its own Python process), prints: the time and peak resident memory to generate the population, to train the three
+risk models (and each one, with the training and held-out sample sizes), the time to score 1 million people with
+the chosen model, the time to build the cohort index, and the latency of counting a cohort (median and worst of
+100 random combinations of criteria, and of 100 random definitions with two OR groups and an exclusion), plus a
+Monte Carlo scenario and the evaluation, each with the machine's load average. Run from the project root:
 
-    python bench/bench_risk.py [--icb E54000023] [--folder DIR] [--filters 100] [--cohorts-only]
+    python bench/bench_risk.py [--geography 2026-04] [--icb E54000068 ...] [--folder DIR] [--filters 100]
+                               [--fraction 1] [--cohorts-only]
 
-``--folder`` reuses a population written by ``python -m phm_core.synth --out DIR [--fraction 0.1]`` (a 10% sample
-when the full one is too slow to generate); otherwise the full one is generated. ``--cohorts-only`` times the
+``--folder`` reuses a population written by ``python -m phm_core.synth --out DIR [--fraction 0.1]`` (one ICB);
+otherwise the population is generated (``--fraction`` of it, everyone by default). ``--cohorts-only`` times the
 cohort index and counts only, on the interim risk tiers (no model training, scoring, Monte Carlo or evaluation).
 """
 
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -26,12 +30,12 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from bench.common import current_rss_mb, load_bench_icbs, machine_load, peak_rss_mb, reset_peak_rss  # noqa: E402
 from phm_core import cohorts, evaluation, risk, scenarios, segmentation  # noqa: E402
 from phm_core.cohorts import CohortCriteria, CohortDefinition, CohortIndex  # noqa: E402
+from phm_core.settings import DEFAULT_GEOGRAPHY  # noqa: E402
 from phm_core.synth import generate_population, load_inputs  # noqa: E402
 from phm_core.synth.schema import CONDITION_NAMES  # noqa: E402
-
-DEFAULT_ICB = "E54000023"  # NHS Suffolk and North East Essex, 985,317 residents
 
 
 def random_criteria(rng: np.random.Generator, index: CohortIndex) -> CohortCriteria:
@@ -98,36 +102,72 @@ def time_cohort_counts(index: CohortIndex, filters: int) -> None:
         print(
             f"cohort count over {index.n:,} people, {filters} {label}: median {statistics.median(latencies):.1f} ms, "
             f"95th centile {np.percentile(latencies, 95):.1f} ms, worst {max(latencies):.1f} ms "
-            f"(cohorts from {min(counts):,} to {max(counts):,} people)"
+            f"(cohorts from {min(counts):,} to {max(counts):,} people); {machine_load()}"
         )
+
+
+def memory(before: float) -> str:
+    """'peak 2,345 MB (+1,234 MB over the 1,111 MB held before)' since the last :func:`reset_peak_rss`."""
+    peak = peak_rss_mb()
+    return f"peak resident memory {peak:,.0f} MB (+{peak - before:,.0f} MB over the {before:,.0f} MB held before)"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--icb", default=DEFAULT_ICB)
+    parser.add_argument("--geography", default=DEFAULT_GEOGRAPHY, help="geography version (default %(default)s)")
+    parser.add_argument("--icb", action="append", help="ICB code(s); default: the default and the largest ICB")
     parser.add_argument("--folder", type=Path, help="a stored population (people.parquet, events.parquet)")
+    parser.add_argument("--fraction", type=float, default=1.0, help="share of the ICB to generate (default 1)")
     parser.add_argument("--filters", type=int, default=100, help="random cohorts to count")
     parser.add_argument(
         "--cohorts-only", action="store_true", help="only the cohort index and counts (interim risk tiers)"
     )
     args = parser.parse_args()
+    if args.folder:
+        run_one(args, icb=args.icb[0] if args.icb else str(args.folder))
+        return
+    codes = [icb.code for icb in load_bench_icbs(args.geography, codes=args.icb)]
+    if len(codes) == 1:
+        run_one(args, icb=codes[0])
+        return
+    options = ["--geography", args.geography, "--fraction", str(args.fraction), "--filters", str(args.filters)]
+    options += ["--cohorts-only"] if args.cohorts_only else []
+    for code in codes:  # one process per ICB, so each one's peak memory is its own
+        subprocess.run([sys.executable, __file__, *options, "--icb", code], check=True, cwd=ROOT)
+        print()
 
+
+def run_one(args: argparse.Namespace, *, icb: str) -> None:
+    """Every figure for one ICB, in this process."""
+    print(f"== {icb} on geography {args.geography}; {machine_load()}")
+    reset_peak_rss()
+    before = current_rss_mb()
     started = time.perf_counter()
     if args.folder:
         people_all = pd.read_parquet(args.folder / "people.parquet")
         events = pd.read_parquet(args.folder / "events.parquet")
     else:
-        population = generate_population(load_inputs(args.icb), rng=np.random.default_rng(1))
+        inputs = load_inputs(icb, geography=args.geography)
+        print(f"{inputs.icb_name}, fraction {args.fraction:g}, seed 1")
+        population = generate_population(inputs, rng=np.random.default_rng(1), fraction=args.fraction)
         people_all, events = population.people, population.events
-    print(f"population: {len(people_all):,} people, {len(events):,} events ({time.perf_counter() - started:.1f} s)")
+    print(
+        f"population: {len(people_all):,} people, {len(events):,} events ({time.perf_counter() - started:.1f} s); "
+        f"{memory(before)}; {machine_load()}"
+    )
 
+    reset_peak_rss()
+    before = current_rss_mb()
     segmented = segmentation.add_segments_and_risk(people_all)
     if args.cohorts_only:
         started = time.perf_counter()
         index = CohortIndex.from_people(segmented)  # alive at the index date, opted-out people flagged
         print(f"cohort index of {index.n:,} people: {time.perf_counter() - started:.2f} s")
         time_cohort_counts(index, args.filters)
+        print(f"segments, cohort index and counts: {memory(before)}")
         return
+    reset_peak_rss()
+    before = current_rss_mb()
     started = time.perf_counter()
     models = risk.train_risk_models(people_all)
     train_seconds = time.perf_counter() - started
@@ -136,6 +176,7 @@ def main() -> None:
         f"({', '.join(f'{k} {s:.1f} s' for k, s in models.training_seconds.items())}); "
         f"model card on {models.people['held_out']:,} held-out people; chosen: {models.chosen}"
     )
+    print(f"  training {memory(before)}; {machine_load()}")
     card = models.card["discrimination"].set_index("model")
     for kind in risk.MODEL_KINDS:
         row = card.loc[kind]
@@ -157,7 +198,7 @@ def main() -> None:
         started = time.perf_counter()
         models.model.predict_risk(million)
         timings.append(time.perf_counter() - started)
-    print(f"scoring 1,000,000 people (features + calibrated model): best of 3 {min(timings):.2f} s")
+    print(f"scoring 1,000,000 people (features + calibrated model): best of 3 {min(timings):.2f} s; {machine_load()}")
 
     scored = risk.score_people(models, segmented)
     started = time.perf_counter()
@@ -195,6 +236,7 @@ def main() -> None:
         f"({result.naive_interval[0]:+.1%} to {result.naive_interval[1]:+.1%}), matched {result.matched_effect:+.1%} "
         f"({result.matched_interval[0]:+.1%} to {result.matched_interval[1]:+.1%}); true effect -15%"
     )
+    print(f"peak resident memory of the process {peak_rss_mb():,.0f} MB (since training began); {machine_load()}")
 
 
 if __name__ == "__main__":
