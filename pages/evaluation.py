@@ -15,6 +15,7 @@ footprint, lsoa = select_footprint()
 footprint = synthetic.person_level_footprint(footprint)
 layout.data_warnings(data.data_warnings())
 st.title("Evaluation (SYNTHETIC)")
+st.caption(f"{geography.footprint_name(lsoa, footprint)} ({data.geography_version(footprint.geography).label})")
 synthetic.synthetic_badge()
 evaluation_ui.events(footprint.icb_code)  # generates the population with progress on first use
 choices = evaluation_ui.interventions(footprint.icb_code)
