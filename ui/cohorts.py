@@ -21,12 +21,13 @@ import streamlit as st
 
 from cohort_store import exports, repository
 from cohort_store.models import MIN_REASON_LENGTH, ExportKind
-from phm_core import cohorts, geography
+from phm_core import cohorts, geography, geoversions
 from phm_core.cohorts import MAX_AGE, MAX_EXCLUSIONS, MAX_GROUPS, CohortCriteria, CohortDefinition, CohortIndex
 from phm_core.segmentation import RISK_TIER_LABELS, RISK_TIERS, SEGMENT_KEYS, SEGMENT_LABELS
 from phm_core.synth.schema import CONDITION_LABELS, CONDITION_NAMES, FRAILTY_CATEGORIES, SEXES
 from ui import access, cohort_db, data, synthetic
 from ui import risk as risk_ui
+from ui.footprint import choose
 
 CRITERIA_STATE = "cohort_current"
 NAME_STATE = "cohort_current_name"
@@ -509,8 +510,36 @@ def _open_saved(icb_code: str) -> None:
         st.session_state["cohort_save_name"] = saved.name
 
 
+def _predecessor_cohorts(icb_code: str) -> None:
+    """Point to cohorts saved for the ICBs this one was formed from: they stay on their own geography."""
+    key = data.current_geography()
+    before = data.previous_version(key)
+    if before is None or icb_code in set(data.lsoa_table(before.key)["icb_code"]):
+        return
+    pieces = geoversions.predecessors(
+        geoversions.changes_between(data.lsoa_table(before.key), data.lsoa_table(key)), icb_code
+    )
+    with session() as s:
+        for row in pieces.itertuples():
+            count = len(repository.list_cohorts(s, icb_code=row.icb_code_old, geography_version=before.key))
+            if not count:
+                continue
+            name = geography.short_icb_name(row.icb_name_old)
+            st.caption(
+                f"{count} cohort(s) were saved for {name}, one of the ICBs this one was formed from. They keep their "
+                f"own footprint: open {name} as at {before.short_label} to use them."
+            )
+            st.button(
+                f"Open {name} ({before.label})",
+                key=f"cohort_predecessor_{row.icb_code_old}",
+                on_click=choose,
+                args=(geography.Footprint(row.icb_code_old, geography=before.key),),
+            )
+
+
 def saved_cohorts_panel(icb_code: str) -> None:
-    """Open a cohort saved earlier (anyone's, in this ICB)."""
+    """Open a cohort saved earlier (anyone's, in this ICB), and point to those of the ICBs it replaced."""
+    _predecessor_cohorts(icb_code)
     with session() as s:
         saved = repository.list_cohorts(s, icb_code=icb_code)
     if not saved:
