@@ -11,6 +11,8 @@ import pytest
 from phm_core.synth.io import SAMPLE_FRACTION_ENV
 
 pytestmark = pytest.mark.app
+# NHS Suffolk and North East Essex on the April 2024 geography: smaller than the default ICB, so quick to generate.
+SNEE = {"geo": "2024-04", "icb": "E54000023"}
 
 
 @pytest.fixture(autouse=True)
@@ -23,7 +25,7 @@ def _metrics(at) -> dict[str, str]:
 
 
 def test_the_pilot_is_evaluated_against_a_matched_comparison_group(open_page) -> None:
-    at = open_page("evaluation.py")
+    at = open_page("evaluation.py", **SNEE)
     assert not at.exception
     assert at.title[0].value == "Evaluation (SYNTHETIC)"
     metrics = _metrics(at)
@@ -45,7 +47,7 @@ def test_the_pilot_is_evaluated_against_a_matched_comparison_group(open_page) ->
 
 
 def test_outcome_and_comparison_pool_can_be_changed(open_page) -> None:
-    at = open_page("evaluation.py")
+    at = open_page("evaluation.py", **SNEE)
     at.selectbox(key="evaluation_outcome").set_value("ambulance_conveyance").run()
     assert not at.exception
     assert "ambulance conveyances" in json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
@@ -56,7 +58,7 @@ def test_outcome_and_comparison_pool_can_be_changed(open_page) -> None:
 
 
 def test_a_place_narrows_the_evaluation(open_page) -> None:
-    at = open_page("evaluation.py")
+    at = open_page("evaluation.py", **SNEE)
     whole = int(_metrics(at)["People enrolled"].replace(",", ""))
     at.radio(key="footprint_level").set_value("place").run()
     at.selectbox(key="footprint_area").set_value("E07000076").run()  # Tendring

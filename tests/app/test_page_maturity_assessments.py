@@ -34,34 +34,34 @@ def test_a_first_visit_suggests_the_footprint_icb_and_adds_it(open_page, db) -> 
     assert not at.exception
     assert at.title[0].value == "PHM maturity self-assessment"
     assert "Add the organisation being assessed first." in [i.value for i in at.info]
-    assert at.text_input(key="ma_org_name").value == "NHS Suffolk and North East Essex"
+    assert at.text_input(key="ma_org_name").value == "NHS Norfolk and Suffolk"
     assert at.selectbox(key="ma_org_kind").value == "icb"
     at.button(key="ma_add_org").click().run()
     assert not at.exception
     with Session(db) as s:
         (organisation,) = repository.list_organisations(s)
-    assert (organisation.name, organisation.kind) == ("NHS Suffolk and North East Essex", "icb")
-    assert at.success[0].value == "Added NHS Suffolk and North East Essex (ICB)."
+    assert (organisation.name, organisation.kind) == ("NHS Norfolk and Suffolk", "icb")
+    assert at.success[0].value == "Added NHS Norfolk and Suffolk (ICB)."
     assert at.selectbox(key="ma_assessment_org").value == organisation.id
 
 
 def test_a_place_footprint_suggests_a_place_inside_its_icb(open_page, db) -> None:
     with Session(db) as s:
-        icb = repository.create_organisation(s, name="NHS Suffolk and North East Essex", kind="icb")
-    at = open_page("maturity_assessments.py", icb="E54000023", level="place", area="E07000076")
+        icb = repository.create_organisation(s, name="NHS Norfolk and Suffolk", kind="icb")
+    at = open_page("maturity_assessments.py", icb="E54000068", level="place", area="E07000145")
     assert not at.exception
-    assert at.text_input(key="ma_org_name").value == "Tendring"
+    assert at.text_input(key="ma_org_name").value == "Great Yarmouth"
     assert at.selectbox(key="ma_org_kind").value == "place"
     assert at.selectbox(key="ma_org_parent").value == icb.id
     at.button(key="ma_add_org").click().run()
     with Session(db) as s:
-        tendring = repository.list_organisations(s, kind="place")[0]
-    assert (tendring.name, tendring.parent_id) == ("Tendring", icb.id)
+        yarmouth = repository.list_organisations(s, kind="place")[0]
+    assert (yarmouth.name, yarmouth.parent_id) == ("Great Yarmouth", icb.id)
 
 
 def test_a_duplicate_organisation_is_refused_with_a_message(open_page, db) -> None:
     with Session(db) as s:
-        repository.create_organisation(s, name="NHS Suffolk and North East Essex", kind="icb")
+        repository.create_organisation(s, name="NHS Norfolk and Suffolk", kind="icb")
     at = open_page("maturity_assessments.py")
     at.button(key="ma_add_org").click().run()
     assert not at.exception

@@ -33,7 +33,7 @@ def _open(browser, url: str, *, shots: Path | None = None, name: str = "page"):
 
 @pytest.mark.parametrize(
     ("path", "heading"),
-    [("/", "NHS Suffolk and North East Essex"), ("/data_sources", "Data sources"), ("/about", "About PHM Navigator")],
+    [("/", "NHS Norfolk and Suffolk"), ("/data_sources", "Data sources"), ("/about", "About PHM Navigator")],
 )
 def test_each_page_renders_without_an_exception(browser, app_url: str, path: str, heading: str) -> None:
     page = _open(browser, app_url + path)
@@ -54,14 +54,26 @@ def test_home_page_draws_the_map_on_a_canvas(browser, app_url: str) -> None:
     page.close()
 
 
-def test_a_shared_link_opens_the_same_footprint_and_the_choice_survives_a_page_switch(browser, app_url: str) -> None:
-    page = _open(browser, app_url + "/?icb=E54000025&level=place&area=E07000241")
-    assert page.get_by_role("heading", name="Welwyn Hatfield, in NHS Hertfordshire and West Essex").is_visible()
+@pytest.mark.parametrize(
+    ("query", "heading"),
+    [
+        ("icb=E54000065&level=place&area=E07000241", "Welwyn Hatfield, in NHS Central East"),
+        (
+            "geo=2024-04&icb=E54000025&level=place&area=E07000241",
+            "Welwyn Hatfield, in NHS Hertfordshire and West Essex",
+        ),
+    ],
+)
+def test_a_shared_link_opens_the_same_footprint_and_the_choice_survives_a_page_switch(
+    browser, app_url: str, query: str, heading: str
+) -> None:
+    page = _open(browser, app_url + "/?" + query)
+    assert page.get_by_role("heading", name=heading).is_visible()
     page.locator("[data-testid='stSidebarNav']").get_by_role("link", name="About").click()
     page.get_by_role("heading", name="About PHM Navigator").wait_for()
-    assert "icb=E54000025" in page.url and "area=E07000241" in page.url
+    assert all(part in page.url for part in query.split("&"))  # the geography version too, when not the default
     page.locator("[data-testid='stSidebarNav']").get_by_role("link", name="Home").click()
-    page.get_by_role("heading", name="Welwyn Hatfield, in NHS Hertfordshire and West Essex").wait_for(timeout=60_000)
+    page.get_by_role("heading", name=heading).wait_for(timeout=60_000)
     page.close()
 
 

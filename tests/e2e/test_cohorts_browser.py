@@ -20,6 +20,19 @@ pytestmark = pytest.mark.e2e
 
 FINISHED = "Open Government Licence"  # the attribution footer is the last thing every page draws
 TIMEOUT = 60_000
+# NHS Suffolk and North East Essex on the April 2024 geography: a smaller ICB than the default (NHS Norfolk and
+# Suffolk) keeps generating its people and training the models quick.
+COHORTS = "/cohorts?geo=2024-04&icb=E54000023"
+# Counts the script runs that end (the app's script state leaving 'running'), so that a test can wait for the run
+# its click started to finish, without guessing how long that takes.
+RUN_COUNTER = """
+window.__phmRuns = 0;
+new MutationObserver((records) => {
+  for (const record of records) if (record.oldValue === "running") window.__phmRuns += 1;
+}).observe(document, {
+  attributes: true, subtree: true, attributeOldValue: true, attributeFilter: ["data-test-script-state"],
+});
+"""
 
 
 @pytest.fixture(scope="module")
@@ -38,22 +51,34 @@ def _metric(page, label: str) -> str:
     return metric.locator("[data-testid='stMetricValue']").inner_text().strip()
 
 
-def _wait_settled(page) -> None:
-    page.wait_for_timeout(300)
-    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=TIMEOUT)
+def _runs(page) -> int:
+    """How many script runs the page has finished so far (counted by RUN_COUNTER)."""
+    return page.evaluate("window.__phmRuns")
+
+
+def _wait_settled(page, since: int | None = None) -> None:
+    """Wait until the app is not running its script, and (with ``since``) has finished a run since then."""
+    page.wait_for_function(
+        "since => window.__phmRuns > since && document.querySelector('[data-testid=\"stApp\"]')"
+        "?.getAttribute('data-test-script-state') === 'notRunning'",
+        arg=-1 if since is None else since,
+        timeout=TIMEOUT,
+    )
     page.get_by_text(FINISHED).first.wait_for()
 
 
 def _choose(page, tab: str, label: str, option: str) -> None:
     page.get_by_role("tab", name=tab).click()
     page.locator("[data-testid='stMultiSelect']").filter(has_text=label).click()
+    before = _runs(page)
     page.get_by_role("option", name=option, exact=True).click()
     page.keyboard.press("Escape")
-    _wait_settled(page)
+    _wait_settled(page, before)
 
 
 def test_build_a_cohort_export_it_and_run_a_scenario(browser, app_url: str, data_dir: Path) -> None:
     context = browser.new_context(viewport={"width": 1440, "height": 1100}, accept_downloads=True)
+    context.add_init_script(RUN_COUNTER)
     page = context.new_page()
     try:
         _journey(page, app_url, data_dir)
@@ -67,9 +92,10 @@ def test_build_a_cohort_export_it_and_run_a_scenario(browser, app_url: str, data
 
 def _journey(page, app_url: str, data_dir: Path) -> None:
     page.set_default_timeout(TIMEOUT)
-    page.goto(f"{app_url}/cohorts")
+    page.goto(app_url + COHORTS)
     page.get_by_text(FINISHED).first.wait_for(timeout=240_000)  # generates the population, trains the models
     page.get_by_role("heading", name="Cohort builder (SYNTHETIC)").wait_for()
+    _wait_settled(page)
     everyone = int(_metric(page, "People in the cohort").replace(",", ""))
     assert everyone > 40_000
 
@@ -81,12 +107,15 @@ def _journey(page, app_url: str, data_dir: Path) -> None:
     assert 500 < frail < everyone / 10
 
     page.get_by_role("textbox", name="Name").fill("Frail older people")
+    before = _runs(page)
     page.locator("button:not([disabled])", has_text="Save cohort").first.click()
+    _wait_settled(page, before)
     page.get_by_text("Saved 'Frail older people'").wait_for()
 
     page.get_by_role("textbox", name="Reason for this export").fill("Frailty service business case")
+    before = _runs(page)
     page.keyboard.press("Tab")
-    _wait_settled(page)
+    _wait_settled(page, before)
     with page.expect_download() as download:
         # While Streamlit redraws, the old (disabled) button can still be in the page beside the new one.
         page.locator("button:not([disabled])", has_text="Download aggregates").first.click()
@@ -98,29 +127,33 @@ def _journey(page, app_url: str, data_dir: Path) -> None:
         rows = repository.list_exports(s)
         saved = repository.list_cohorts(s, icb_code="E54000023")
     engine.dispose()
-    assert [(r.kind, r.reason, r.cohort_name) for r in rows] == [
-        ("aggregates", "Frailty service business case", "Frail older people")
+    assert [(r.kind, r.reason, r.cohort_name, r.geography_version) for r in rows] == [
+        ("aggregates", "Frailty service business case", "Frail older people", "2024-04")
     ]
-    assert [c.name for c in saved] == ["Frail older people"]
+    assert [(c.name, c.geography_version) for c in saved] == [("Frail older people", "2024-04")]
 
     page.get_by_role("link", name="Scenarios").click()  # the same browser session: the cohort comes along
     page.get_by_role("heading", name="Impactability and scenarios (SYNTHETIC)").wait_for()
     _wait_settled(page)
     page.locator("[data-testid='stSelectbox']").filter(has_text="Intervention").click()
+    before = _runs(page)
     page.get_by_role("option", name="Proactive neighbourhood team care").click()
-    _wait_settled(page)
+    _wait_settled(page, before)
+    before = _runs(page)
     page.get_by_text("The cohort from the cohort builder").click()
-    _wait_settled(page)
+    _wait_settled(page, before)
     assert int(_metric(page, "People eligible").replace(",", "")) == frail
     table = page.locator("[data-testid='stDataFrame']").first
     table.wait_for()
+    before = _runs(page)
     page.locator("button:not([disabled])", has_text="Add to the comparison").first.click()
-    _wait_settled(page)
+    _wait_settled(page, before)
     page.get_by_role("heading", name="Comparison").wait_for()
     assert page.locator("button[disabled]", has_text="Download the comparison (CSV)").count() == 1  # no reason yet
     page.get_by_role("textbox", name="Reason for this export").fill("Frailty business case: proactive care")
+    before = _runs(page)
     page.keyboard.press("Tab")
-    _wait_settled(page)
+    _wait_settled(page, before)
     with page.expect_download() as download:
         page.locator("button:not([disabled])", has_text="Download the comparison (CSV)").first.click()
     comparison = Path(download.value.path()).read_text(encoding="utf-8")

@@ -79,7 +79,7 @@ def test_an_assessment_answered_in_two_browser_sessions(browser, app_url: str, d
     lead = open_in_new_session(browser, app_url + "/maturity_assessments")
     lead.get_by_role("heading", name="PHM maturity self-assessment").wait_for()
     lead.get_by_role("button", name="Add organisation").click()
-    lead.get_by_text("Added NHS Suffolk and North East Essex (ICB).").wait_for()
+    lead.get_by_text("Added NHS Norfolk and Suffolk (ICB).").wait_for()
     lead.get_by_role("textbox", name="Title (optional)").fill("Browser round")
     lead.get_by_role("button", name="Open the assessment").click()
     lead.get_by_text("Opened 'Browser round'").wait_for()

@@ -124,8 +124,8 @@ def test_the_facilitator_sees_three_participants_answers_arrive_without_a_reload
 
 
 def test_presentation_mode_moves_with_the_arrow_keys(chromium, app_url: str) -> None:
-    page = new_device(chromium, app_url + "/presentation?icb=E54000023", phone=False)
-    page.get_by_role("heading", name="NHS Suffolk and North East Essex").wait_for()
+    page = new_device(chromium, app_url + "/presentation?icb=E54000068", phone=False)
+    page.get_by_role("heading", name="NHS Norfolk and Suffolk").wait_for()
     page.locator("[data-testid='stSidebar']").wait_for(state="hidden")
     page.keyboard.press("ArrowRight")
     page.get_by_role("heading", name="Who lives here").wait_for()
