@@ -15,9 +15,9 @@ VERSION = "2024-04"
 
 
 @pytest.fixture(scope="module")
-def table(lsoa: pd.DataFrame) -> pd.DataFrame:
-    """The shipped LSOA table with the versioned table's ICB column names."""
-    return lsoa.rename(columns={"icb24_code": "icb_code", "icb24_name": "icb_name"})
+def table(lsoa_2024: pd.DataFrame) -> pd.DataFrame:
+    """The shipped LSOA table on the April 2024 geography (where NHS Suffolk and North East Essex exists)."""
+    return lsoa_2024
 
 
 @pytest.fixture
