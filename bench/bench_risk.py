@@ -107,9 +107,9 @@ def time_cohort_counts(index: CohortIndex, filters: int) -> None:
 
 
 def memory(before: float) -> str:
-    """'peak 2,345 MB (+1,234 MB over the 1,111 MB held before)' since the last :func:`reset_peak_rss`."""
+    """'peak resident memory 2,345 MiB (+1,234 MiB over the 1,111 MiB held before)', since :func:`reset_peak_rss`."""
     peak = peak_rss_mb()
-    return f"peak resident memory {peak:,.0f} MB (+{peak - before:,.0f} MB over the {before:,.0f} MB held before)"
+    return f"peak resident memory {peak:,.0f} MiB (+{peak - before:,.0f} MiB over the {before:,.0f} MiB held before)"
 
 
 def main() -> None:
@@ -236,7 +236,7 @@ def run_one(args: argparse.Namespace, *, icb: str) -> None:
         f"({result.naive_interval[0]:+.1%} to {result.naive_interval[1]:+.1%}), matched {result.matched_effect:+.1%} "
         f"({result.matched_interval[0]:+.1%} to {result.matched_interval[1]:+.1%}); true effect -15%"
     )
-    print(f"peak resident memory of the process {peak_rss_mb():,.0f} MB (since training began); {machine_load()}")
+    print(f"peak resident memory of the process {peak_rss_mb():,.0f} MiB (since training began); {machine_load()}")
 
 
 if __name__ == "__main__":

@@ -83,7 +83,9 @@ def main() -> None:
         print(f"{icb.label}: {best['people']:,} people, {best['events']:,} events")
         print(f"  generate {best['generate_seconds']:.1f} s = {per_second:,.0f} people a second")
         print(f"  + Parquet {best['write_seconds']:.1f} s ({best['parquet_mb']:.0f} MB): {with_write:,.0f} a second")
-        print(f"  load shipped inputs {best['load_seconds']:.1f} s; peak resident memory {best['peak_rss_mb']:,.0f} MB")
+        print(
+            f"  load shipped inputs {best['load_seconds']:.1f} s; peak resident memory {best['peak_rss_mb']:,.0f} MiB"
+        )
         print(f"  {best['load']} at the end of the run")
 
 

@@ -69,12 +69,12 @@ def machine_load() -> str:
 
 
 def current_rss_mb() -> float:
-    """This process's resident memory now, in MB (Linux)."""
+    """This process's resident memory now, in MiB (Linux)."""
     return _status_kb("VmRSS") / 1024
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory since it started or since :func:`reset_peak_rss`, in MB (Linux)."""
+    """This process's peak resident memory since it started or since :func:`reset_peak_rss`, in MiB (Linux)."""
     return _status_kb("VmHWM") / 1024
 
 
