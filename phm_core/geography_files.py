@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from phm_core.geoversions import LOOKUP_COLUMNS
 from phm_core.loaders import ICB_CODE, LAD_CODE, LSOA_CODE, SUB_ICB_CODE
 from phm_core.validation import MAX_ROWS_NAMED, DataValidationError, Problem
 
@@ -34,19 +35,7 @@ REGION_CODE = r"E40\d{6}"
 #: NHS (ODS) codes: sub-ICB locations ("06L", "A3A8R"), ICBs ("QMF", "T6Y0W"), NHS England regions ("Y61").
 NHS_CODE = r"[A-Z0-9]{3,5}"
 VERSION_KEY = r"\d{4}-(0[1-9]|1[0-2])"
-VERSION_COLUMNS: tuple[str, ...] = (
-    "lsoa21_code",
-    "sub_icb_code",
-    "sub_icb_code_nhs",
-    "sub_icb_name",
-    "icb_code",
-    "icb_code_nhs",
-    "icb_name",
-    "region_code",
-    "region_code_nhs",
-    "region_name",
-    "basis",
-)
+VERSION_COLUMNS: tuple[str, ...] = LOOKUP_COLUMNS  # a version's lookup, as phm_core.geoversions reads it
 OFFICIAL_BASIS = "ONS official lookup"
 OFFICIAL_LOOKUP_TITLE = "ONS LSOA (2021) to SICBL to ICB to NHSER to LAD (April {year}) lookup"
 GEOGRAPHY_FOLDER = "geography"
