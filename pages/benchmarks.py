@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from phm_core import geography
 from phm_core.benchmarking import BENCHMARK_COLOURS, ICB_FEATURES
 from phm_core.figures import plotly_config, spine_chart_figure, tartan_rug_figure
 from phm_core.narrative import benchmark_narrative
@@ -12,6 +13,11 @@ footprint, _ = select_footprint()
 content = profiles.benchmark_content(footprint, data.footprint_signature(footprint))
 rows, names = content["rows"], content["names"]
 st.title("Benchmarks")
+if footprint.level in ("sub_icb", "pcn", "neighbourhood"):
+    st.caption(
+        "These indicators are published for places (local authorities), so they are shown for the places that "
+        f"make up {geography.footprint_name(data.lsoa_for(footprint), footprint)}, not for the area itself."
+    )
 
 place = st.selectbox("Place", list(names), format_func=names.__getitem__, key="benchmark_place")
 place_rows = rows.loc[rows["ltla24_code"] == place]

@@ -114,3 +114,54 @@ def test_an_exported_file_imports_back_into_the_draft(open_page) -> None:
     assert not at.exception
     assert "imported from mine.csv" in at.info[0].value
     assert sorted(i["name"] for i in _items(at)) == sorted(name for name, _ in saved)
+
+
+FOOTPRINT_PAGES = (
+    "home",
+    "maps",
+    "deprivation_air",
+    "inequalities",
+    "benchmarks",
+    "presentation",
+    "population_segments",
+    "cohorts",
+    "scenarios",
+    "evaluation",
+)
+
+
+def test_a_saved_neighbourhood_is_a_footprint_on_every_page(open_page, monkeypatch, lsoa_2026) -> None:
+    from sqlmodel import Session
+
+    from cohort_store import db as cohort_db
+    from cohort_store import repository
+    from cohort_store.db import make_engine
+    from phm_core.settings import database_url
+    from phm_core.synth.io import SAMPLE_FRACTION_ENV
+
+    monkeypatch.setenv(SAMPLE_FRACTION_ENV, "0.005")
+    inside = lsoa_2026.loc[lsoa_2026["icb_code"] == NORFOLK_SUFFOLK]
+    ipswich = inside.loc[inside["ltla24_name"] == "Ipswich", "lsoa21_code"].tolist()
+    code = neighbourhoods.neighbourhood_code("Ipswich town", icb_code=NORFOLK_SUFFOLK)
+    engine = make_engine(database_url())
+    cohort_db.upgrade_to_head(engine)
+    with Session(engine) as s:
+        repository.replace_neighbourhoods(
+            s,
+            icb_code=NORFOLK_SUFFOLK,
+            geography_version="2026-04",
+            neighbourhoods=[
+                {"name": "Ipswich town", "code": code, "built_from": "lsoa", "lsoa_codes": ipswich, "pcn_codes": []}
+            ],
+        )
+    engine.dispose()
+    people = int(inside.loc[inside["lsoa21_code"].isin(ipswich), "pop_total"].sum())
+    for page in FOOTPRINT_PAGES:
+        at = open_page(f"{page}.py", icb=NORFOLK_SUFFOLK, level="neighbourhood", area=code)
+        assert not at.exception, page
+        shown = " ".join(e.value for e in [*at.title, *at.markdown, *at.caption, *at.subheader])
+        assert "Ipswich town" in shown, page
+        if page == "home":
+            assert {m.label: m.value for m in at.metric}["Residents (Census 2021)"] == f"{people:,}"
+        if page != "presentation":
+            assert at.query_params["level"] == "neighbourhood" and at.query_params["area"] == code, page
