@@ -797,9 +797,8 @@ def render_report_html(
         for r in discuss:
             parts.append(
                 f"<li><strong>{e(r.label)}</strong>: ratings from {r.minimum} to {r.maximum}, "
-                f"interquartile range {_number(r.iqr)}, {_percent(r.outside_share)} more than "
-                f"{_number(result.rule.band)} stage{'s' if result.rule.band != 1 else ''} from the median "
-                f"({e(str(r.agreement))}).</li>"
+                f"interquartile range {_number(r.iqr)}, {_percent(r.outside_share)} outside "
+                f"{e(result.rule.describe_band())} ({e(str(r.agreement))}).</li>"
             )
         parts.append("</ul>")
     else:
@@ -834,10 +833,8 @@ def render_report_html(
         "stages respondents chose (blank answers are left out and counted as missing); with an even number of "
         f"ratings a median between two stages reaches the {'lower' if result.median_tie == 'lower' else 'upper'} "
         "one. Capability scores are the mean of their components' medians and the overall score is the mean of the "
-        f"capabilities. A component has consensus when fewer than {_percent(rule.max_outside_share)} of ratings "
-        f"are more than {_number(rule.band)} stage{'s' if rule.band != 1 else ''} from the median and at least "
-        f"{rule.min_respondents} people rated it; otherwise it is uncertain. The gap is the median target minus "
-        "the median current stage.</p></footer>"
+        f"capabilities. {e(rule.describe())} The gap is the median target minus the median current "
+        "stage.</p></footer>"
     )
     parts.append("</main>\n</body>\n</html>\n")
     return "\n".join(parts)

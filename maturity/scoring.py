@@ -6,9 +6,11 @@ Rules (the defaults are documented in docs/maturity.md and set by :class:`Agreem
   excluded and counted as missing. With an even number of ratings the median may fall between two stages
   (e.g. 2.5); the stage *reached* is then the lower one unless ``median_tie="upper"``.
 * Spread is reported as the interquartile range (linear interpolation, as numpy's default) and min-max.
-* **Agreement**: ratings more than ``band`` stages from the median lie outside the band. The component has
-  *consensus* when the share of ratings outside the band is below ``max_outside_share``; otherwise it is
-  *uncertain*. With fewer than ``min_respondents`` ratings agreement is *too few*; with none, *no answers*.
+* **Agreement**: the band is the run of ``band + 1`` adjacent stages (two with the default ``band=1``) that holds
+  the most ratings. The component has *consensus* when the share of ratings outside the band is below
+  ``max_outside_share``; otherwise it is *uncertain*. So a range of one stage or less is always consensus, and two
+  respondents two or more stages apart (Developing and Thriving) are uncertain whatever their median. With fewer
+  than ``min_respondents`` ratings agreement is *too few*; with none, *no answers*.
 * A capability's score is the mean of its components' medians (components without ratings are left out);
   the overall score is the mean of the capability scores, so each capability counts equally. Fractional
   scores reach the stage below them (2.75 is Developing).
@@ -44,7 +46,10 @@ class Agreement(StrEnum):
 class AgreementRule:
     """Parameters of the agreement rule.
 
-    ``band``: ratings within this many stages of the median agree with it (default 1).
+    ``band``: ratings within this many stages of each other agree; the band is the run of ``band + 1`` adjacent
+    stages that holds the most ratings (default 1: the two adjacent stages most chosen). A band that holds more
+    than half the ratings contains the median. It is not centred on the median: "within one stage of the median"
+    spans three stages and calls Developing and Thriving consensus (both are one stage from their median, 3).
     ``max_outside_share``: consensus when the share of ratings outside the band is *below* this (default 0.25,
     so with four raters one outlier already makes the component uncertain, with five it does not).
     ``min_respondents``: fewer ratings than this give ``Agreement.TOO_FEW`` (default 2: one person cannot agree).
@@ -61,6 +66,39 @@ class AgreementRule:
             raise ValueError(f"max_outside_share must be in (0, 1], got {self.max_outside_share!r}")
         if not (isinstance(self.min_respondents, int) and self.min_respondents >= 1):
             raise ValueError(f"min_respondents must be an integer >= 1, got {self.min_respondents!r}")
+
+    @property
+    def band_stages(self) -> int:
+        """How many adjacent stages the band spans (``band + 1``, whole stages)."""
+        return math.floor(self.band + 1e-9) + 1
+
+    def describe_band(self) -> str:
+        """'the two adjacent stages most chosen': what a rating must lie in to agree, in words."""
+        words = {2: "two", 3: "three", 4: "four", 5: "five"}
+        if self.band_stages == 1:
+            return "the stage most chosen"
+        return f"the {words.get(self.band_stages, str(self.band_stages))} adjacent stages most chosen"
+
+    def describe(self) -> str:
+        """The rule in one paragraph of plain English, for pages and reports."""
+        example = ""
+        if self.band_stages == 2 and self.max_outside_share <= 0.5:
+            example = (
+                ": two people two stages apart (say Developing and Thriving) are uncertain, one outlier among many"
+                " is not"
+            )
+        return (
+            f"A component has consensus when fewer than {self.max_outside_share:.0%} of its ratings lie outside "
+            f"{self.describe_band()}, and is uncertain otherwise{example}. With fewer than {self.min_respondents} "
+            "ratings there are too few to tell."
+        )
+
+    def outside_share(self, ratings: Sequence[int]) -> float:
+        """Share of ``ratings`` outside the band: 1 minus the largest share found in ``band + 1`` adjacent stages."""
+        if not ratings:
+            raise ValueError("no ratings")
+        inside = max(sum(start <= v <= start + self.band + 1e-9 for v in ratings) for start in set(ratings))
+        return (len(ratings) - inside) / len(ratings)
 
 
 DEFAULT_AGREEMENT_RULE = AgreementRule()
@@ -571,7 +609,7 @@ def _score_component(
         median = _median(ordered)
         stage = _stage_of_median(median, median_tie)
         q1, q3 = _quantile(ordered, 0.25), _quantile(ordered, 0.75)
-        outside = sum(abs(v - median) > rule.band + 1e-9 for v in ordered) / n
+        outside = rule.outside_share(ordered)
         mad = sum(abs(v - median) for v in ordered) / n
         if n < rule.min_respondents:
             agreement = Agreement.TOO_FEW

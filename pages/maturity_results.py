@@ -84,11 +84,7 @@ else:
         st.caption("Yellow bars: respondents are uncertain about the current stage (see Agreement below).")
 
     st.subheader("Agreement")
-    st.markdown(
-        f"A component has **consensus** when fewer than {result.rule.max_outside_share:.0%} of its ratings are more than "
-        f"{result.rule.band:g} stage from the median, and is **uncertain** otherwise; with fewer than "
-        f"{result.rule.min_respondents} ratings there are **too few** to tell."
-    )
+    st.markdown(result.rule.describe())
     uncertain = [r.label for r in result.components if r.agreement.value == "uncertain"]
     if uncertain:
         st.warning(

@@ -106,6 +106,33 @@ def test_the_matrix_scores_and_agreement_of_an_assessment(open_page, spring) -> 
     assert discussion["Ratings given"].iloc[0] == "3 Emerging, 1 Thriving"
 
 
+def test_two_respondents_at_opposite_stages_are_uncertain_not_consensus(open_page, db, icb) -> None:
+    pair = add_assessment(
+        db,
+        icb,
+        {
+            "analyses": [(2, 3), (4, 4)],  # Developing and Thriving
+            "interpretation": [(1, 3), (3, 3)],  # Emerging and Maturing
+            "workforce_development": [(2, 3), (3, 3)],  # adjacent: consensus
+        },
+        on=date(2025, 6, 1),
+        title="Two of us",
+    )
+    at = open_page(PAGE, assessment=str(pair.id))
+    assert not at.exception
+    warning = next(w.value for w in at.warning if w.value.startswith("Uncertain"))
+    assert (
+        warning == "Uncertain, worth discussing before relying on the score: Analyses, Interpretation and evaluation."
+    )
+    discussion = frame_with(at, "Ratings given")
+    assert discussion.set_index("Component")["Agreement"].to_dict() == {
+        "Analyses": "uncertain",
+        "Interpretation and evaluation": "uncertain",
+        "Workforce development": "consensus",
+    }
+    assert any("two adjacent stages most chosen" in m.value for m in at.markdown)
+
+
 def test_the_gap_analysis_is_sorted_by_the_size_of_the_gap(open_page, spring) -> None:
     at = open_page(PAGE, assessment=str(spring.id))
     gaps = frame_with(at, "Gap")

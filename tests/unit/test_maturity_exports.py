@@ -322,7 +322,7 @@ def test_report_shows_the_grid_gaps_and_actions(engine):
     assert first_gap_row == exports.gap_analysis(result)[0].label
     assert "<h3>Intelligence</h3>" in page
     assert '<a href="/segmentation">Segmentation</a>' in page
-    assert "fewer than 25% of ratings" in page
+    assert "fewer than 25% of its ratings lie outside the two adjacent stages most chosen" in page
 
 
 def test_report_of_an_assessment_without_answers(engine):

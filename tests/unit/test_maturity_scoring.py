@@ -49,7 +49,7 @@ def test_median_spread_and_counts_of_one_component():
     assert (analyses.q1, analyses.q3, analyses.iqr) == (2.0, 3.0, 1.0)
     assert (analyses.minimum, analyses.maximum, analyses.range) == (1, 4, 3)
     assert analyses.counts == (1, 2, 1, 1)
-    assert analyses.outside_share == pytest.approx(0.2)  # the 4 is two stages from the median
+    assert analyses.outside_share == pytest.approx(0.4)  # 3 of 5 in Developing-Maturing: the 1 and the 4 are out
 
 
 def test_even_number_of_ratings_reaches_the_lower_stage_by_default():
@@ -80,7 +80,8 @@ def test_result_does_not_depend_on_the_order_answers_arrive_in():
     [
         ([2, 2, 2, 2, 4], AgreementRule(), Agreement.CONSENSUS),  # 1 of 5 outside: 20% < 25%
         ([2, 2, 2, 4], AgreementRule(), Agreement.UNCERTAIN),  # 1 of 4 outside: 25% is not below 25%
-        ([1, 2, 3, 2], AgreementRule(), Agreement.CONSENSUS),  # all within one stage of the median
+        ([1, 2, 3, 2], AgreementRule(), Agreement.UNCERTAIN),  # three stages: 1 of 4 outside any two adjacent
+        ([1, 2, 3, 2, 2], AgreementRule(), Agreement.CONSENSUS),  # 1 of 5 outside Developing-Maturing
         ([1, 1, 4, 4], AgreementRule(), Agreement.UNCERTAIN),  # median 2.5: everyone is 1.5 stages away
         ([2, 2, 2, 2, 4], AgreementRule(max_outside_share=0.1), Agreement.UNCERTAIN),
         ([2, 2, 2, 4], AgreementRule(band=2), Agreement.CONSENSUS),
@@ -92,6 +93,57 @@ def test_result_does_not_depend_on_the_order_answers_arrive_in():
 def test_agreement_rule(current, rule, expected):
     result = score_assessment(ratings("interpretation", current), FRAMEWORK, rule=rule)
     assert result.component("interpretation").agreement is expected
+
+
+EMERGING, DEVELOPING, MATURING, THRIVING = 1, 2, 3, 4
+
+
+@pytest.mark.parametrize(
+    ("current", "expected", "outside"),
+    [
+        pytest.param([MATURING], Agreement.TOO_FEW, 0.0, id="1 respondent"),
+        pytest.param([DEVELOPING, DEVELOPING], Agreement.CONSENSUS, 0.0, id="2 identical"),
+        pytest.param([DEVELOPING, MATURING], Agreement.CONSENSUS, 0.0, id="2 adjacent"),
+        pytest.param([DEVELOPING, THRIVING], Agreement.UNCERTAIN, 0.5, id="2 opposite, Developing and Thriving"),
+        pytest.param([EMERGING, MATURING], Agreement.UNCERTAIN, 0.5, id="2 opposite, Emerging and Maturing"),
+        pytest.param([EMERGING, THRIVING], Agreement.UNCERTAIN, 0.5, id="2 at the ends"),
+        pytest.param([DEVELOPING, MATURING, THRIVING], Agreement.UNCERTAIN, 1 / 3, id="3 in a row"),
+        pytest.param([MATURING] * 9 + [EMERGING], Agreement.CONSENSUS, 0.1, id="10 with one outlier"),
+        pytest.param([MATURING] * 49 + [EMERGING], Agreement.CONSENSUS, 0.02, id="50 with one outlier"),
+        pytest.param([DEVELOPING] * 25 + [THRIVING] * 25, Agreement.UNCERTAIN, 0.5, id="50 split in two camps"),
+        pytest.param(
+            [EMERGING] * 12 + [DEVELOPING] * 13 + [MATURING] * 13 + [THRIVING] * 12,
+            Agreement.UNCERTAIN,
+            24 / 50,
+            id="50 spread over every stage",
+        ),
+        pytest.param(
+            [EMERGING] * 3 + [DEVELOPING] * 20 + [MATURING] * 24 + [THRIVING] * 3,
+            Agreement.CONSENSUS,
+            6 / 50,
+            id="50 mostly in two adjacent stages",
+        ),
+    ],
+)
+def test_agreement_is_right_from_one_to_fifty_respondents(current, expected, outside):
+    """Respondents at opposite stages never make a consensus, however the median falls between them."""
+    result = score_assessment(ratings("interpretation", current), FRAMEWORK).component("interpretation")
+    assert result.agreement is expected
+    assert result.outside_share == pytest.approx(outside)
+
+
+def test_two_respondents_at_opposite_stages_are_where_they_disagree_most():
+    answers = ratings("analyses", [DEVELOPING, THRIVING]) + ratings("interpretation", [EMERGING, MATURING])
+    answers += ratings("care_model_design", [MATURING, MATURING]) + ratings("community_wellbeing", [2, 3])
+    ranked = most_disagreement(score_assessment(answers, FRAMEWORK))
+    assert [r.component_id for r in ranked[:2]] == ["analyses", "interpretation"]
+    assert {r.agreement for r in ranked[:2]} == {Agreement.UNCERTAIN}
+
+
+def test_the_rule_is_described_in_words():
+    text = AgreementRule().describe()
+    assert "25%" in text and "two adjacent stages" in text and "Developing and Thriving" in text
+    assert "three adjacent stages" in AgreementRule(band=2).describe()
 
 
 @pytest.mark.parametrize(
@@ -205,7 +257,7 @@ def test_target_date_is_the_lower_median_date():
 def test_most_disagreement_ranks_by_share_outside_then_spread():
     answers = (
         ratings("analyses", [1, 1, 4, 4])  # half far from the median of 2.5
-        + ratings("interpretation", [1, 2, 3, 4])  # wide but mostly within a stage
+        + ratings("interpretation", [1, 2, 3, 4])  # as far outside, but a narrower interquartile range
         + ratings("care_model_design", [2, 2, 2, 4])  # one outlier
         + ratings("community_wellbeing", [3, 3, 3, 3])  # unanimous: not for discussion
         + ratings("workforce_development", [2, 3, 2, 3])
