@@ -185,6 +185,33 @@ def find_organisation(session: Session, *, area_code: str, geography_version: st
     return None if organisation is None else OrganisationPublic.model_validate(organisation)
 
 
+def organisations_for_area(
+    session: Session, *, area_code: str, name: str | None = None, kind: OrganisationKind | str | None = None
+) -> list[OrganisationPublic]:
+    """The organisations that stand for one area, e.g. to show a footprint its own assessments and nobody else's.
+
+    These are the organisations recorded for ``area_code`` on any geography version (an ONS code names the same
+    area in every version that has it: a changed area gets a new code), and, with ``name`` and ``kind``, those
+    saved before organisations recorded their footprint (no area code) whose name and kind are exactly these.
+    An organisation recorded for another area is never returned, whatever its name. Sorted by kind and name.
+    """
+    code = _optional_text(area_code, "area code", max_length=20)
+    if code is None:
+        raise ValueError("give the area code of the footprint")
+    if (name is None) != (kind is None):
+        raise ValueError("give both the name and the kind of the organisation, or neither")
+    standing_for = Organisation.area_code == code
+    if name is not None:
+        unrecorded = sa.and_(
+            Organisation.area_code.is_(None),  # type: ignore[union-attr]
+            Organisation.name == name.strip(),
+            Organisation.kind == _organisation_kind(kind),  # type: ignore[arg-type]
+        )
+        standing_for = sa.or_(standing_for, unrecorded)
+    statement = select(Organisation).where(standing_for).order_by(Organisation.kind, Organisation.name, Organisation.id)
+    return [OrganisationPublic.model_validate(o) for o in session.exec(statement).all()]
+
+
 # --- assessments -----------------------------------------------------------------------------------------------
 
 

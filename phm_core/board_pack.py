@@ -71,6 +71,8 @@ SOURCES = (
     ),
     ("Boundaries", "ONS LSOA 2021 boundaries (generalised); GP practice locations from NHS England ODS."),
 )
+#: What the maturity section says when the caller gives no reason of its own.
+NO_MATURITY = "This footprint has no answered maturity self-assessment of its own yet."
 RISK_COLOURS = {"high": "#DA291C", "rising": "#FFB81C", "low": "#009639"}
 
 
@@ -108,6 +110,7 @@ class BoardPackContent:
     risk_people: int | None = None
     risk_from_model: bool = False  # tiers from the fitted risk model rather than the interim points score
     maturity: MaturitySummary | None = None
+    maturity_missing: str | None = None  # why the footprint's own maturity is not shown, and how to start one
     generated_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
 
 
@@ -394,7 +397,7 @@ def build_sections(content: BoardPackContent) -> list[Section]:
         sections.append(
             Section(
                 "How mature is our population health management",
-                ["No maturity self-assessment has been answered yet."],
+                [content.maturity_missing or NO_MATURITY],
                 [],
                 [],
                 sources=dict(SOURCES)["PHM maturity"],

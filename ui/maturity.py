@@ -243,6 +243,18 @@ def footprint_area(footprint: Footprint) -> tuple[str, str]:
     return footprint.area_code, footprint.level
 
 
+def footprint_organisations(s: Session, footprint: Footprint, lsoa: pd.DataFrame) -> list[OrganisationPublic]:
+    """The footprint's own organisations, whose assessments are the footprint's (never another organisation's).
+
+    Those standing for the footprint's area (:func:`footprint_area`) on any geography version, and those saved
+    before organisations recorded an area, with exactly the name and kind suggested from the footprint (e.g.
+    'NHS Norfolk and Suffolk', ICB).
+    """
+    name, kind, _ = organisation_suggestion(footprint, lsoa)
+    area_code, _ = footprint_area(footprint)
+    return repository.organisations_for_area(s, area_code=area_code, name=name, kind=kind)
+
+
 def organisation_label(organisation: OrganisationPublic) -> str:
     """'NHS Suffolk and North East Essex (ICB)'."""
     return f"{organisation.name} ({ORGANISATION_KINDS.get(str(organisation.kind), str(organisation.kind))})"

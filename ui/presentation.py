@@ -125,21 +125,52 @@ def risk(footprint: geography.Footprint) -> dict:
     )
 
 
-def latest_maturity(footprint: geography.Footprint) -> tuple[str, AssessmentPublic, AssessmentResult] | None:
-    """The newest assessment of the footprint's ICB (by name), else the newest with answers; None without any.
+@dataclass(frozen=True)
+class FootprintMaturity:
+    """The newest answered maturity self-assessment of the footprint's own organisation, or why none is shown."""
 
-    Read per call from the database (never cached globally): (organisation name, assessment, result).
+    organisation: str | None = None
+    assessment: AssessmentPublic | None = None
+    result: AssessmentResult | None = None
+    missing: str | None = None  # why no assessment is shown, and how to start one
+
+
+def footprint_maturity(footprint: geography.Footprint) -> FootprintMaturity:
+    """The newest assessment with answers of the footprint's own organisation (see
+    :func:`ui.maturity.footprint_organisations`), never another organisation's.
+
+    Read per call from the database (never cached globally). Without one, ``missing`` says so and how to start one.
     """
-    icb_name = geography.footprint_name(data.lsoa_for(footprint), footprint.system)
+    lsoa = data.lsoa_for(footprint)
+    name, _, _ = maturity_ui.organisation_suggestion(footprint, lsoa)
+    if footprint.level == "region":
+        region = geography.footprint_name(lsoa, footprint)
+        return FootprintMaturity(
+            missing=f"Maturity self-assessments are made by an ICB, a place or a neighbourhood, so there is none for "
+            f"{region}. Choose one of its ICBs to show that ICB's own assessment."
+        )
     with maturity_ui.session() as s:
-        organisations = {o.id: o for o in repository.list_organisations(s)}
-        assessments = list(reversed(repository.list_assessments(s)))
-        preferred = [a for a in assessments if organisations[a.organisation_id].name == icb_name]
-        for assessment in preferred + assessments:
+        organisations = {o.id: o for o in maturity_ui.footprint_organisations(s, footprint, lsoa)}
+        assessments = sorted(
+            (a for i in organisations for a in repository.list_assessments(s, organisation_id=i)),
+            key=lambda a: (a.assessment_date, a.id),
+            reverse=True,
+        )
+        for assessment in assessments:
             result = repository.assessment_results(s, assessment.id)
             if any(c.n for c in result.components):
-                return organisations[assessment.organisation_id].name, assessment, result
-    return None
+                return FootprintMaturity(organisations[assessment.organisation_id].name, assessment, result)
+    if assessments:
+        newest = assessments[0]
+        return FootprintMaturity(
+            missing=f"Nobody has answered {name}'s maturity self-assessment yet ({newest.title}, "
+            f"{newest.assessment_date:%d %B %Y}). Share its questionnaire link from Maturity > Assessments."
+        )
+    return FootprintMaturity(
+        missing=f"{name} has no maturity self-assessment yet. To start one, open Maturity > Assessments with "
+        f"{name} chosen as the footprint, add {name} as the organisation if it is not listed, and open an "
+        "assessment."
+    )
 
 
 def board_pack_content(footprint: geography.Footprint) -> board_pack.BoardPackContent:
@@ -154,11 +185,11 @@ def board_pack_content(footprint: geography.Footprint) -> board_pack.BoardPackCo
             risk_content["risk"] = model_risk
             risk_content["from_model"] = True
     maturity = None
-    latest = latest_maturity(footprint)
-    if latest is not None:
-        organisation, assessment, result = latest
+    own = footprint_maturity(footprint)
+    assessment, result = own.assessment, own.result
+    if assessment is not None and result is not None:
         maturity = board_pack.MaturitySummary(
-            organisation=organisation,
+            organisation=own.organisation or "",
             title=assessment.title,
             assessment_date=f"{assessment.assessment_date:%d %B %Y}",
             n_respondents=result.n_respondents,
@@ -215,6 +246,7 @@ def board_pack_content(footprint: geography.Footprint) -> board_pack.BoardPackCo
         risk_people=risk_content["people"] if risk_content else None,
         risk_from_model=bool(risk_content and risk_content.get("from_model")),
         maturity=maturity,
+        maturity_missing=own.missing,
     )
 
 
@@ -382,11 +414,18 @@ def risk_slide(footprint: geography.Footprint) -> None:
 
 def maturity_slide(footprint: geography.Footprint) -> None:
     st.title("How mature is our population health management")
-    latest = latest_maturity(footprint)
-    if latest is None:
-        st.info("No maturity self-assessment has been answered yet. Run one from Maturity > Assessments.")
+    own = footprint_maturity(footprint)
+    organisation, assessment, result = own.organisation, own.assessment, own.result
+    if assessment is None or result is None:
+        st.info(own.missing, icon=":material/info:")
+        if footprint.level != "region":
+            maturity_ui.link_to(
+                maturity_ui.ASSESSMENTS_PAGE,
+                "Maturity > Assessments for this footprint",
+                icon=":material/arrow_outward:",
+                query_params=footprint.as_query(),
+            )
         return
-    organisation, assessment, result = latest
     columns = st.columns(len(result.capabilities) + 1)
     columns[0].metric(
         "Overall",

@@ -73,22 +73,131 @@ def test_at_1280x720_type_and_charts_are_scaled_to_fit(open_page) -> None:
     assert "font-size: 2.07rem" in styles(at)  # the 3.1rem heading at two thirds
 
 
-def test_the_maturity_slide_shows_the_latest_answered_assessment(open_page) -> None:
-    empty = open_page(PAGE, icb="E54000068", slide="6")
-    assert "No maturity self-assessment has been answered yet" in empty.info[0].value
+def answered_assessment(
+    name: str,
+    kind: str,
+    *,
+    on: date = date(2026, 1, 5),
+    stage: int = 3,
+    geography_version: str = "2026-04",
+    area: tuple[str, str] | None = None,
+) -> int:
+    """An organisation (recorded for ``area`` = (code, level), or, like those saved before areas were recorded,
+    for none) with one assessment that one respondent has answered; returns the organisation's id."""
+    area_code, area_level = area or (None, None)
     engine = make_engine(database_url())
     with Session(engine) as s:
-        organisation = repository.create_organisation(s, name="NHS Norfolk and Suffolk", kind="icb")
-        assessment = repository.create_assessment(s, organisation_id=organisation.id, assessment_date=date(2026, 1, 5))
+        organisation = repository.create_organisation(
+            s,
+            name=name,
+            kind=kind,
+            geography_version=geography_version,
+            area_code=area_code,
+            area_level=area_level,
+        )
+        assessment = repository.create_assessment(
+            s, organisation_id=organisation.id, assessment_date=on, title=f"{name} round"
+        )
         respondent = repository.get_or_create_respondent(s, assessment.id, name="Ann")
-        repository.save_answer(s, respondent.id, "analyses", current_stage=3, target_stage=4)
+        repository.save_answer(s, respondent.id, "analyses", current_stage=stage, target_stage=4)
     engine.dispose()
+    return organisation.id
+
+
+def maturity_captions(at) -> str:
+    return "\n".join(c.value for c in at.caption)
+
+
+def test_the_maturity_slide_shows_the_latest_answered_assessment(open_page) -> None:
+    empty = open_page(PAGE, icb="E54000068", slide="6")
+    assert "NHS Norfolk and Suffolk has no maturity self-assessment yet" in empty.info[0].value
+    # Saved before organisations recorded their area: the same name and kind is the footprint's own.
+    answered_assessment("NHS Norfolk and Suffolk", "icb")
     at = open_page(PAGE, icb="E54000068", slide="6")
     assert not at.exception
     intelligence = next(m for m in at.metric if m.label == "Intelligence")
     assert intelligence.value == "Maturing"
     (radar,) = charts(at)
     assert radar["data"][0]["type"] == "scatterpolar"
+
+
+def test_the_maturity_slide_never_shows_another_organisations_assessment(open_page) -> None:
+    # Issue 13, item 1: an ICB without an assessment of its own was shown the newest of any organisation.
+    answered_assessment("NHS Suffolk and North East Essex", "icb", geography_version="2024-04")
+    answered_assessment("Ipswich", "place", on=date(2026, 2, 1), area=("E07000202", "place"))
+    at = open_page(PAGE, icb="E54000068", slide="6")
+    assert not at.exception
+    assert at.title[0].value == "How mature is our population health management"
+    (message,) = at.info
+    assert message.value.startswith("NHS Norfolk and Suffolk has no maturity self-assessment yet.")
+    assert "open Maturity > Assessments with NHS Norfolk and Suffolk chosen as the footprint" in message.value
+    assert "/maturity_assessments?icb=E54000068" in "\n".join(m.value for m in at.markdown)
+    assert not at.metric and not charts(at)
+    assert "Suffolk and North East Essex" not in maturity_captions(at) and "Ipswich" not in maturity_captions(at)
+    # Each of the others is shown on its own footprint only.
+    at = open_page(PAGE, geo="2024-04", icb="E54000023", slide="6")
+    assert "NHS Suffolk and North East Essex: NHS Suffolk and North East Essex round" in maturity_captions(at)
+    at = open_page(PAGE, icb="E54000068", level="place", area="E07000202", slide="6")
+    assert "Ipswich: Ipswich round (01 Feb 2026)" in maturity_captions(at)
+
+
+def test_a_place_shows_its_own_assessment_not_its_icbs(open_page) -> None:
+    answered_assessment("Norfolk and Suffolk system board", "ics", stage=4, area=("E54000068", "icb"))
+    at = open_page(PAGE, icb="E54000068", level="place", area="E07000202", slide="6")
+    assert not at.exception
+    assert at.info[0].value.startswith("Ipswich has no maturity self-assessment yet.")
+    assert not at.metric
+    at = open_page(PAGE, icb="E54000068", slide="6")  # recorded for the ICB's code, whatever its name
+    assert next(m for m in at.metric if m.label == "Intelligence").value == "Thriving"
+    assert "Norfolk and Suffolk system board: Norfolk and Suffolk system board round" in maturity_captions(at)
+
+
+def test_a_region_is_not_shown_one_of_its_icbs_assessments(open_page) -> None:
+    answered_assessment("NHS Norfolk and Suffolk", "icb", area=("E54000068", "icb"))
+    at = open_page(PAGE, icb="E54000068", level="region", area="E40000007", slide="6")
+    assert not at.exception
+    assert "so there is none for East of England (NHS England region)" in at.info[0].value
+    assert not at.metric
+
+
+def test_an_own_assessment_nobody_has_answered_says_so(open_page) -> None:
+    answered_assessment("NHS Essex", "icb", area=("E54000066", "icb"))  # another ICB's answers are not ours
+    engine = make_engine(database_url())
+    with Session(engine) as s:
+        organisation = repository.create_organisation(
+            s, name="NHS Norfolk and Suffolk", kind="icb", area_code="E54000068", area_level="icb"
+        )
+        repository.create_assessment(
+            s, organisation_id=organisation.id, assessment_date=date(2026, 3, 2), title="Spring round"
+        )
+    engine.dispose()
+    at = open_page(PAGE, icb="E54000068", slide="6")
+    assert not at.exception
+    assert at.info[0].value.startswith(
+        "Nobody has answered NHS Norfolk and Suffolk's maturity self-assessment yet (Spring round, 02 March 2026)."
+    )
+    assert not at.metric
+
+
+def test_the_board_pack_has_only_the_footprints_own_maturity(open_page) -> None:
+    from phm_core import board_pack
+    from phm_core.geography import Footprint
+    from ui import presentation
+
+    answered_assessment("NHS Suffolk and North East Essex", "icb", geography_version="2024-04")
+    norfolk = Footprint("E54000068")
+    content = presentation.board_pack_content(norfolk)
+    assert content.maturity is None
+    assert content.maturity_missing.startswith("NHS Norfolk and Suffolk has no maturity self-assessment yet.")
+    page = board_pack.board_pack_html(content, attribution="OGL")
+    assert "NHS Norfolk and Suffolk has no maturity self-assessment yet." in page
+    assert "Suffolk and North East Essex round" not in page
+    suffolk = presentation.board_pack_content(Footprint("E54000023", geography="2024-04"))
+    assert suffolk.maturity is not None and suffolk.maturity_missing is None
+    assert (suffolk.maturity.organisation, suffolk.maturity.title) == (
+        "NHS Suffolk and North East Essex",
+        "NHS Suffolk and North East Essex round",
+    )
 
 
 def test_the_risk_slide_is_labelled_synthetic(open_page, monkeypatch) -> None:

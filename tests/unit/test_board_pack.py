@@ -3,6 +3,7 @@ caveat; the HTML is self-contained and escaped; sections without data say so."""
 
 from __future__ import annotations
 
+import html
 import io
 from dataclasses import replace
 
@@ -144,7 +145,12 @@ def test_sections_without_data_say_so_and_keep_the_page_count() -> None:
     texts = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages]
     assert len(texts) == 7
     assert "has not been generated yet" in texts[4] and "SYNTHETIC DATA" in texts[4]
-    assert "No maturity self-assessment has been answered yet" in texts[5]
+    assert board_pack.NO_MATURITY in texts[5]
+    missing = "North ICB has no maturity self-assessment yet. To start one, open Maturity > Assessments."
+    page = board_pack.board_pack_html(
+        replace(content(with_maturity=False), maturity_missing=missing), attribution=ATTRIBUTION
+    )
+    assert html.escape(missing) in page and "Spring round" not in page
 
 
 def test_the_html_is_self_contained_and_escaped() -> None:

@@ -169,6 +169,47 @@ def test_organisations_record_their_geography_version_and_footprint(engine):
         assert len(repository.list_organisations(session)) == 5
 
 
+def test_the_organisations_of_an_area_are_those_recorded_for_it_on_any_version_or_named_for_it(engine):
+    with Session(engine) as session:
+        old_norfolk = repository.create_organisation(  # saved before organisations recorded their area
+            session, name="NHS Norfolk and Suffolk", kind="icb", geography_version="2024-04"
+        )
+        repository.create_organisation(session, name="NHS Norfolk and Suffolk", kind="ics")  # another kind
+        board = repository.create_organisation(
+            session, name="Norfolk and Suffolk board", kind="ics", area_code="E54000068", area_level="icb"
+        )
+        ipswich_2024 = repository.create_organisation(
+            session,
+            name="Ipswich",
+            kind="place",
+            geography_version="2024-04",
+            area_code="E07000202",
+            area_level="place",
+        )
+        ipswich_2026 = repository.create_organisation(
+            session, name="Ipswich and district", kind="place", area_code="E07000202", area_level="place"
+        )
+        repository.create_organisation(  # recorded for another area: never one of Norfolk and Suffolk's
+            session, name="NHS Essex", kind="icb", area_code="E54000066", area_level="icb"
+        )
+
+        def names(**query) -> list[str]:
+            return [o.name for o in repository.organisations_for_area(session, **query)]
+
+        assert names(area_code="E54000068", name="NHS Norfolk and Suffolk", kind="icb") == [
+            old_norfolk.name,
+            board.name,
+        ]
+        assert names(area_code="E54000068") == [board.name]
+        assert names(area_code=" E07000202 ", name="Ipswich", kind="place") == [ipswich_2024.name, ipswich_2026.name]
+        assert names(area_code="E54000066", name="Norfolk and Suffolk board", kind="ics") == ["NHS Essex"]
+        assert names(area_code="E54000027") == []
+        with pytest.raises(ValueError, match="both the name and the kind"):
+            repository.organisations_for_area(session, area_code="E54000068", name="NHS Norfolk and Suffolk")
+        with pytest.raises(ValueError, match="give the area code"):
+            repository.organisations_for_area(session, area_code=" ")
+
+
 def test_assessments_store_their_framework_version_and_list_oldest_first(engine):
     organisation, first = make_assessment(engine, on=date(2025, 6, 1))
     with Session(engine) as session:
