@@ -22,6 +22,7 @@ ui.suggest_organisation(suggested_name, suggested_kind)
 
 with ui.session() as s:
     organisations = repository.list_organisations(s)
+    own = ui.own_organisation(s, footprint, lsoa)
 by_id = {o.id: o for o in organisations}
 
 st.subheader("1. Organisation")
@@ -62,7 +63,7 @@ with st.expander("Add an organisation (ICB/ICS, place or PCN)", expanded=not org
             except (ValueError, LookupError) as error:
                 st.error(f"The organisation was not added: {error}")
             else:
-                st.session_state["ma_new_org_id"] = added.id
+                st.session_state[ui.NEW_ORGANISATION_STATE] = added.id  # the new assessment's, next
                 ui.flash(f"Added {ui.organisation_label(added)}.")
                 st.rerun()
 
@@ -72,13 +73,12 @@ if not organisations:
 else:
     with st.form("ma_new_assessment"):
         org_ids = list(by_id)
-        preferred = st.session_state.get("ma_new_org_id")
-        if preferred not in by_id:
-            preferred = next((o.id for o in organisations if o.name == suggested_name), org_ids[0])
+        ui.seed_assessment_organisation(
+            org_ids, own.id if own else org_ids[0], key="ma_assessment_org", footprint=footprint
+        )
         organisation_id = st.selectbox(
             "Organisation",
             org_ids,
-            index=org_ids.index(preferred),
             format_func=lambda i: ui.organisation_label(by_id[i]),
             key="ma_assessment_org",
         )

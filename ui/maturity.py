@@ -255,6 +255,33 @@ def footprint_organisations(s: Session, footprint: Footprint, lsoa: pd.DataFrame
     return repository.organisations_for_area(s, area_code=area_code, name=name, kind=kind)
 
 
+def own_organisation(s: Session, footprint: Footprint, lsoa: pd.DataFrame) -> OrganisationPublic | None:
+    """The footprint's own organisation to offer first: one recorded for its area on its geography version, else
+    on another version, else one saved before areas were recorded (see :func:`footprint_organisations`)."""
+    own = footprint_organisations(s, footprint, lsoa)
+    ranked = sorted(own, key=lambda o: (o.area_code is None, o.geography_version != footprint.geography))
+    return ranked[0] if ranked else None
+
+
+NEW_ORGANISATION_STATE = "ma_new_org_id"
+
+
+def seed_assessment_organisation(options: Sequence[int], default: int, *, key: str, footprint: Footprint) -> None:
+    """Choose the organisation a new assessment is opened for, before its select box is drawn.
+
+    The organisation just added (``st.session_state[NEW_ORGANISATION_STATE]``, set by the add form) is chosen once;
+    otherwise ``default`` (the footprint's own) whenever there is no valid choice or the footprint has changed;
+    otherwise the user's choice stays. A keyed select box keeps its state and ignores ``index``, so this is the
+    one place its value is set.
+    """
+    added = st.session_state.pop(NEW_ORGANISATION_STATE, None)
+    if added in options:
+        st.session_state[key] = added
+    elif st.session_state.get(key) not in options or st.session_state.get(f"{key}_for") != footprint:
+        st.session_state[key] = default
+    st.session_state[f"{key}_for"] = footprint
+
+
 def organisation_label(organisation: OrganisationPublic) -> str:
     """'NHS Suffolk and North East Essex (ICB)'."""
     return f"{organisation.name} ({ORGANISATION_KINDS.get(str(organisation.kind), str(organisation.kind))})"

@@ -59,6 +59,58 @@ def test_a_place_footprint_suggests_a_place_inside_its_icb(open_page, db) -> Non
     assert (yarmouth.name, yarmouth.parent_id) == ("Great Yarmouth", icb.id)
 
 
+def test_an_organisation_added_for_a_place_is_the_one_its_new_assessment_is_filed_under(open_page, db) -> None:
+    # Issue 13, item 2: the assessment form kept the ICB chosen on the first visit, so Ipswich's went to the ICB.
+    with Session(db) as s:
+        icb = repository.create_organisation(
+            s, name="NHS Norfolk and Suffolk", kind="icb", area_code="E54000068", area_level="icb"
+        )
+    at = open_page("maturity_assessments.py", icb="E54000068", level="place", area="E07000202")
+    assert at.selectbox(key="ma_assessment_org").value == icb.id  # Ipswich has no organisation yet
+    assert at.text_input(key="ma_org_name").value == "Ipswich"
+    at.button(key="ma_add_org").click().run()
+    assert not at.exception
+    with Session(db) as s:
+        (ipswich,) = repository.list_organisations(s, kind="place")
+    assert (ipswich.name, ipswich.parent_id, ipswich.area_code, ipswich.area_level, ipswich.geography_version) == (
+        "Ipswich",
+        icb.id,
+        "E07000202",
+        "place",
+        "2026-04",
+    )
+    assert at.selectbox(key="ma_assessment_org").value == ipswich.id
+    at.text_input(key="ma_assessment_title").input("Ipswich spring round")
+    at.button(key="ma_create").click().run()
+    assert not at.exception
+    with Session(db) as s:
+        (assessment,) = repository.list_assessments(s)
+    assert (assessment.organisation_id, assessment.title) == (ipswich.id, "Ipswich spring round")
+    assert "Ipswich (Place) - " in markdown(at)
+    # The choice was used once: choosing the ICB again and opening another round files that one under the ICB.
+    at.selectbox(key="ma_assessment_org").set_value(icb.id)
+    at.text_input(key="ma_assessment_title").input("System round")
+    at.button(key="ma_create").click().run()
+    with Session(db) as s:
+        filed = {a.title: a.organisation_id for a in repository.list_assessments(s)}
+    assert filed == {"Ipswich spring round": ipswich.id, "System round": icb.id}
+
+
+def test_the_footprint_own_organisation_is_offered_for_a_new_assessment(open_page, db) -> None:
+    with Session(db) as s:
+        icb = repository.create_organisation(
+            s, name="NHS Norfolk and Suffolk", kind="icb", area_code="E54000068", area_level="icb"
+        )
+        ipswich = repository.create_organisation(
+            s, name="Ipswich and district", kind="place", area_code="E07000202", area_level="place"
+        )
+    at = open_page("maturity_assessments.py", icb="E54000068", level="place", area="E07000202")
+    assert at.selectbox(key="ma_assessment_org").value == ipswich.id  # recorded for Ipswich, whatever its name
+    at.radio(key="footprint_level").set_value("icb").run()  # the whole ICB chosen in the sidebar
+    assert not at.exception
+    assert at.selectbox(key="ma_assessment_org").value == icb.id
+
+
 def test_a_duplicate_organisation_is_refused_with_a_message(open_page, db) -> None:
     with Session(db) as s:
         repository.create_organisation(s, name="NHS Norfolk and Suffolk", kind="icb")
