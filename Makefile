@@ -10,10 +10,10 @@ BIN := $(VENV)/bin
 run: $(VENV)/.runtime
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port 8501
 
-test: $(VENV)/.dev  ## lint, then the whole suite
+test: $(VENV)/.dev  ## lint, then the whole suite (two workers, a test file each at a time: 2 cores)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 test-fast: $(VENV)/.dev  ## unit and app tests only (no browser)
 	$(BIN)/python -m pytest -m "unit or app"
