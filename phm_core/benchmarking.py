@@ -78,16 +78,19 @@ HEALTH_INDEX_SHOWN = (
     "Mental health conditions",
 )
 # Colour-blind-safe benchmark colours (Okabe-Ito), with text labels in every cell so colour is never alone.
+# Indicators without a polarity (modelled prevalence) are neither good nor bad when they differ from England:
+# their classes are one neutral hue, darker for higher (ColorBrewer Purples), never the blues and oranges of
+# better and worse, nor green or red.
 BENCHMARK_COLOURS: dict[str, str] = {
     "best": "#0072B2",
     "better": "#56B4E9",
     "similar": "#F0E442",
     "worse": "#E69F00",
     "worst": "#D55E00",
-    "highest": "#CC79A7",
-    "higher": "#E7B8D3",
-    "lower": "#B8DCEB",
-    "lowest": "#009E73",
+    "highest": "#54278F",
+    "higher": "#807DBA",
+    "lower": "#BCBDDC",
+    "lowest": "#DADAEB",
     "best fifth": "#0072B2",
     "2nd best fifth": "#56B4E9",
     "middle fifth": "#F0E442",
@@ -95,6 +98,8 @@ BENCHMARK_COLOURS: dict[str, str] = {
     "worst fifth": "#D55E00",
     "not compared": "#E8EDEE",
 }
+#: The trend of an indicator that has one release only (IMD 2025), so no series to fit.
+SINGLE_RELEASE = "single release"
 
 
 @dataclass(frozen=True)
@@ -147,7 +152,8 @@ def ranked_indicators(
 ) -> pd.DataFrame:
     """IMD domains and Health Index indicators per place, with England and the place's fifth of England's LADs.
 
-    These are published without confidence limits, so they are ranked, not tested.
+    These are published without confidence limits, so they are ranked, not tested. ``trend`` is the Health Index
+    series' trend up to ``year`` (:func:`series_trend`) and ``SINGLE_RELEASE`` for the IMD, never missing.
     """
     rows = []
     weighted = lsoa.assign(**{f"_w_{d}": lsoa[f"{d}_score"] * lsoa["pop_total"] for d in DOMAINS})
@@ -167,6 +173,7 @@ def ranked_indicators(
                     "england": england,
                     "benchmark": fifths.get(code, "not compared"),
                     "polarity": "low is good",
+                    "trend": SINGLE_RELEASE,
                     "england_min": float(values.min()),
                     "england_max": float(values.max()),
                     "england_q1": float(values.quantile(0.25)),
@@ -179,7 +186,11 @@ def ranked_indicators(
         if series.empty:
             continue
         high_is_good = indicator in HEALTH_INDEX_HIGH_IS_GOOD
+        polarity = "high is good" if high_is_good else "low is good"
         fifths = _fifth_labels(series["value"], high_is_good=high_is_good)
+        history = place_health_index.loc[
+            (place_health_index["indicator"] == indicator) & (place_health_index["year"] <= year)
+        ]
         for code in places:
             rows.append(
                 {
@@ -189,7 +200,8 @@ def ranked_indicators(
                     "value": float(series["value"].get(code, np.nan)),
                     "england": float(series["england"].iloc[0]),
                     "benchmark": fifths.get(code, "not compared"),
-                    "polarity": "high is good" if high_is_good else "low is good",
+                    "polarity": polarity,
+                    "trend": series_trend(history.loc[history["ltla24_code"] == code], polarity=polarity),
                     "england_min": float(series["value"].min()),
                     "england_max": float(series["value"].max()),
                     "england_q1": float(series["value"].quantile(0.25)),
@@ -233,6 +245,23 @@ def series_trend(series: pd.DataFrame, *, polarity: str, points: int = 5) -> str
         return direction
     good = (fit.slope > 0) == (polarity == "high is good")
     return f"{direction} and getting {'better' if good else 'worse'}"
+
+
+def share_aged_65_plus(lsoa: pd.DataFrame, *, places: list[str]) -> pd.DataFrame:
+    """Each place's share of residents aged 65+ and England's (Census 2021), to read crude prevalence against.
+
+    ``lsoa`` covers England (``ltla24_code``, ``pop_65_plus``, ``pop_total``). Returns ``ltla24_code``,
+    ``share_65_plus`` and ``england_share_65_plus``, one row per place found.
+    """
+    by_place = lsoa.groupby("ltla24_code")[["pop_65_plus", "pop_total"]].sum()
+    by_place = by_place.loc[by_place.index.isin(places)]
+    return pd.DataFrame(
+        {
+            "ltla24_code": by_place.index,
+            "share_65_plus": (by_place["pop_65_plus"] / by_place["pop_total"]).to_numpy(),
+            "england_share_65_plus": float(lsoa["pop_65_plus"].sum() / lsoa["pop_total"].sum()),
+        }
+    )
 
 
 ICB_FEATURES = {

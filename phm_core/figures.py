@@ -9,6 +9,8 @@ import plotly.graph_objects as go
 from phm_core.palettes import DEPRIVATION_DECILE_COLOURS, NHS_BLUE, NHS_MID_GREY
 
 FONT = "Frutiger, Arial, Helvetica, sans-serif"
+SPINE_TOP_MARGIN = 100  # the chart title (16 px), "England" and "< Worse | Better >" (12 px each) one above another
+SPINE_BOTTOM_MARGIN = 80  # the legend, wrapped onto up to three rows on a phone
 
 
 def _layout(figure: go.Figure, *, title: str, y_title: str, x_title: str) -> go.Figure:
@@ -230,6 +232,23 @@ def spine_chart_figure(rows: pd.DataFrame, *, title: str) -> go.Figure:
         )
     )
     figure.add_vline(x=0, line_color="#212B32", line_width=2)
+    # Above the bars: "England" over its line, "< Worse" and "Better >" either side of it (short enough for a
+    # narrow plot); the legend at the foot of the figure, in a bottom margin of its own. Placed below the plot
+    # instead, plotly's margin growth left the legend over an axis title at the bottom.
+    for text, anchor, shift in (("◀ Worse", "right", -6), ("Better ▶", "left", 6)):
+        figure.add_annotation(
+            text=text,
+            x=0,
+            xref="x",
+            xanchor=anchor,
+            xshift=shift,
+            y=1,
+            yref="paper",
+            yanchor="bottom",
+            yshift=2,
+            showarrow=False,
+            font={"size": 12, "color": "#425563"},
+        )
     figure.update_layout(
         title={"text": title, "x": 0, "font": {"size": 16}},
         font={"family": FONT, "size": 12},
@@ -237,14 +256,15 @@ def spine_chart_figure(rows: pd.DataFrame, *, title: str) -> go.Figure:
         xaxis={
             "range": [-1.05, 1.05],
             "showticklabels": False,
-            "title": "Worse  <-  England  ->  Better",
+            "side": "top",
+            "title": {"text": "England", "standoff": 24},
             "zeroline": False,
         },
         yaxis={"autorange": "reversed"},
         plot_bgcolor="white",
-        legend={"orientation": "h", "yanchor": "top", "y": -0.08, "x": 0},
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        height=max(320, 28 * len(frame) + 120),
+        legend={"orientation": "h", "xref": "container", "x": 0, "yref": "container", "yanchor": "bottom", "y": 0},
+        margin={"l": 10, "r": 10, "t": SPINE_TOP_MARGIN, "b": SPINE_BOTTOM_MARGIN},
+        height=max(360, 28 * len(frame) + SPINE_TOP_MARGIN + SPINE_BOTTOM_MARGIN + 44),
     )
     return figure
 

@@ -150,18 +150,37 @@ def life_expectancy_place_narrative(latest: pd.DataFrame, *, names: dict[str, st
 
 
 def benchmark_narrative(rows: pd.DataFrame, *, place: str) -> list[str]:
-    """What stands out for a place: significant differences first, then rankings among England's authorities."""
+    """What stands out for a place: significant differences first, then rankings among England's authorities.
+
+    Modelled prevalence is crude (not age-standardised), so a significant difference is followed by a sentence
+    naming age as a likely cause; when ``rows`` has ``share_65_plus`` and ``england_share_65_plus`` it compares
+    the place's share of residents aged 65+ with England's (see :func:`age_sentence`).
+    """
     sentences = []
     tested = rows.loc[rows["source"].str.startswith("Modelled QOF")]
     highest = tested.loc[tested["benchmark"] == "highest", "indicator"].tolist()
     lowest = tested.loc[tested["benchmark"] == "lowest", "indicator"].tolist()
     if highest:
         sentences.append(
-            f"Modelled prevalence in {place} is significantly higher than England (99.8% confidence) for "
+            f"Crude modelled prevalence in {place} is significantly higher than England (99.8% confidence) for "
             f"{_list(highest)}."
         )
     if lowest:
         sentences.append(f"It is significantly lower than England (99.8%) for {_list(lowest)}.")
+    if highest or lowest:
+        shares = {}
+        for column in ("share_65_plus", "england_share_65_plus"):
+            values = tested[column].dropna() if column in tested else pd.Series(dtype=float)
+            shares[column] = float(values.iloc[0]) if len(values) else None
+        sentences.append(
+            age_sentence(
+                place=place,
+                higher=bool(highest),
+                lower=bool(lowest),
+                share_65_plus=shares["share_65_plus"],
+                england_share_65_plus=shares["england_share_65_plus"],
+            )
+        )
     ranked = rows.loc[~rows["source"].str.startswith("Modelled QOF")]
     worst = ranked.loc[ranked["benchmark"] == "worst fifth", "indicator"].str.replace(r" \(.*\)$", "", regex=True)
     if len(worst):
@@ -172,6 +191,42 @@ def benchmark_narrative(rows: pd.DataFrame, *, place: str) -> list[str]:
     if not sentences:
         sentences.append(f"Nothing in {place} differs significantly from England on the indicators shown.")
     return sentences
+
+
+AGE_TOLERANCE = 0.01  # shares aged 65+ within one percentage point of England's count as the same
+
+
+def age_sentence(
+    *,
+    place: str,
+    higher: bool,
+    lower: bool,
+    share_65_plus: float | None = None,
+    england_share_65_plus: float | None = None,
+) -> str:
+    """Why crude prevalence may differ from England's: age, with the place's share aged 65+ against England's.
+
+    ``higher`` / ``lower``: whether some prevalence is significantly higher / lower than England's. Most long-term
+    conditions are commoner with age, so an older population raises crude prevalence and a younger one lowers it.
+    """
+    crude = "These prevalences are crude, not age-standardised, and an older population raises them"
+    separate = " Only age-standardised rates can separate age from other causes."
+    if share_65_plus is None or england_share_65_plus is None:
+        return f"{crude}: a different age structure from England's is a likely cause of the differences.{separate}"
+    shares = f"{share_65_plus:.0%} of residents aged 65+, against {england_share_65_plus:.0%} in England"
+    difference = share_65_plus - england_share_65_plus
+    if abs(difference) < AGE_TOLERANCE:
+        return (
+            f"{crude}. {place} has about as many older residents as England ({shares}), so age is a less likely "
+            f"cause of the differences.{separate}"
+        )
+    older = difference > 0
+    matching = higher if older else lower  # the differences that an older (younger) population would produce
+    if matching:
+        reading = f"so age is a likely cause of the {'higher' if older else 'lower'} figures"
+    else:
+        reading = f"which on its own would make them {'higher' if older else 'lower'}"
+    return f"{crude}. {place} is {'older' if older else 'younger'} than England ({shares}), {reading}.{separate}"
 
 
 def _list(items: list[str]) -> str:

@@ -204,14 +204,6 @@ def benchmark_content(footprint: geography.Footprint, signature: tuple) -> dict:
     ranked = benchmarking.ranked_indicators(lsoa, hi, places=codes)
     ranked["value_text"] = ranked["value"].map(_number_text)
     ranked["england_text"] = ranked["england"].map(_number_text)
-    trends = []
-    for (code, indicator), series in hi.loc[hi["ltla24_code"].isin(codes)].groupby(["ltla24_code", "indicator"]):
-        label = f"{indicator} (Health Index)"
-        polarity = "high is good" if indicator in benchmarking.HEALTH_INDEX_HIGH_IS_GOOD else "low is good"
-        trends.append(
-            {"ltla24_code": code, "indicator": label, "trend": benchmarking.series_trend(series, polarity=polarity)}
-        )
-    ranked = ranked.merge(pd.DataFrame(trends), on=["ltla24_code", "indicator"], how="left")
     rows = pd.concat(
         [
             ranked.assign(kind="ranked"),
@@ -236,11 +228,11 @@ def benchmark_content(footprint: geography.Footprint, signature: tuple) -> dict:
         ignore_index=True,
     )
     rows["area"] = rows["ltla24_code"].map(names)
+    # Crude prevalence is read against age: the narrative compares each place's share aged 65+ with England's.
+    rows = rows.merge(benchmarking.share_aged_65_plus(lsoa, places=codes), on="ltla24_code", how="left")
     # Trend markers on the rug: a significant rise or fall over the last five years of the series.
-    arrows = (
-        rows["trend"]
-        .fillna("")
-        .map(lambda t: " ▲" if t.startswith("increasing") else " ▼" if t.startswith("decreasing") else "")
+    arrows = rows["trend"].map(
+        lambda t: " ▲" if t.startswith("increasing") else " ▼" if t.startswith("decreasing") else ""
     )
     rows["value_text"] = rows["value_text"] + arrows
     england = rows.drop_duplicates("indicator").assign(area="England", benchmark="not compared")

@@ -33,3 +33,18 @@ def test_choosing_a_place_changes_the_narrative(open_page) -> None:
     at.selectbox(key="benchmark_place").set_value("E07000145").run()
     assert not at.exception
     assert "Great Yarmouth" in at.markdown[0].value and at.markdown[0].value != before
+
+
+def test_crude_prevalence_is_read_against_age_and_every_trend_is_said(open_page) -> None:
+    at = open_page("benchmarks.py")
+    assert not at.exception
+    narrative = at.markdown[0].value
+    assert "significantly higher than England" in narrative  # Babergh, the first place, is older than England
+    assert "not age-standardised" in narrative
+    assert "is older than England (" in narrative and "aged 65+" in narrative
+    spine_table = next(d.value for d in at.dataframe if "trend" in d.value.columns)
+    assert spine_table["trend"].notna().all()
+    assert "None" not in set(spine_table.astype(str).to_numpy().ravel())
+    assert "single release" in set(spine_table["trend"])  # the IMD has one release: no series to fit
+    rug = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    assert "#009E73" not in {colour for _, colour in rug["colorscale"]}  # no green for prevalence "lowest"

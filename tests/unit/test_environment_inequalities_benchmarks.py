@@ -157,3 +157,109 @@ def test_benchmark_narrative_separates_tested_from_ranked() -> None:
     assert "significantly higher than England (99.8% confidence) for COPD" in text
     assert "Asthma" not in text
     assert "worst fifth of England's local authorities on 1 of 2 ranked indicators" in text
+
+
+def prevalence_rows(benchmarks: dict[str, str], **age: float) -> pd.DataFrame:
+    """A place's modelled-prevalence rows (as the Benchmarks page has them), with its age shares if given."""
+    rows = pd.DataFrame(
+        {
+            "indicator": list(benchmarks),
+            "benchmark": list(benchmarks.values()),
+            "source": "Modelled QOF prevalence 2019/20 (House of Commons Library)",
+        }
+    )
+    return rows.assign(**age)
+
+
+def test_crude_prevalence_higher_in_an_older_place_names_age() -> None:
+    rows = prevalence_rows(
+        {"Atrial fibrillation": "highest", "Dementia": "highest", "Asthma": "similar"},
+        share_65_plus=0.334,
+        england_share_65_plus=0.184,
+    )
+    text = " ".join(narrative.benchmark_narrative(rows, place="North Norfolk"))
+    assert "Crude modelled prevalence in North Norfolk is significantly higher than England" in text
+    assert "crude, not age-standardised, and an older population raises them" in text
+    assert "North Norfolk is older than England (33% of residents aged 65+, against 18% in England)" in text
+    assert "age is a likely cause of the higher figures" in text
+    assert "Only age-standardised rates can separate age from other causes." in text
+
+
+@pytest.mark.parametrize(
+    ("benchmarks", "age", "expected"),
+    [
+        ({"Depression (18+)": "lowest"}, {"share_65_plus": 0.12, "england_share_65_plus": 0.184}, "Norwich is younger"),
+        (
+            {"Asthma": "highest", "Dementia": "lowest"},
+            {"share_65_plus": 0.30, "england_share_65_plus": 0.184},
+            "is older than England (30% of residents aged 65+, against 18% in England), so age is a likely cause of "
+            "the higher figures",
+        ),
+        ({"Asthma": "highest"}, {"share_65_plus": 0.188, "england_share_65_plus": 0.184}, "as many older residents"),
+        ({"Asthma": "highest"}, {}, "a different age structure from England's is a likely cause"),
+        (
+            {"Asthma": "highest"},
+            {"share_65_plus": 0.15, "england_share_65_plus": 0.184},
+            "Norwich is younger than England (15% of residents aged 65+, against 18% in England), which on its own "
+            "would make them lower",
+        ),
+    ],
+)
+def test_every_significant_prevalence_difference_is_read_against_age(benchmarks, age, expected) -> None:
+    text = " ".join(narrative.benchmark_narrative(prevalence_rows(benchmarks, **age), place="Norwich"))
+    assert "not age-standardised" in text
+    assert expected in text
+
+
+def test_no_age_sentence_without_a_significant_prevalence_difference() -> None:
+    rows = prevalence_rows({"Asthma": "similar", "COPD": "higher"}, share_65_plus=0.3, england_share_65_plus=0.184)
+    text = " ".join(narrative.benchmark_narrative(rows, place="Norwich"))
+    assert "age" not in text and "Nothing in Norwich differs significantly" in text
+
+
+def test_share_aged_65_plus_of_places_and_england(lsoa: pd.DataFrame) -> None:
+    shares = benchmarking.share_aged_65_plus(lsoa, places=["E07000146", "E07000148"]).set_index("ltla24_code")
+    england = lsoa["pop_65_plus"].sum() / lsoa["pop_total"].sum()
+    assert shares["england_share_65_plus"].tolist() == pytest.approx([england] * 2)
+    assert 0.15 < england < 0.22
+    # King's Lynn and West Norfolk is older than England, Norwich younger (Census 2021).
+    assert shares.loc["E07000146", "share_65_plus"] > england + 0.03
+    assert shares.loc["E07000148", "share_65_plus"] < england
+
+
+def _hue_saturation(colour: str) -> tuple[float, float]:
+    import colorsys
+
+    red, green, blue = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    hue, _, saturation = colorsys.rgb_to_hls(red, green, blue)
+    return hue * 360, saturation
+
+
+@pytest.mark.parametrize("benchmark", ["highest", "higher", "lower", "lowest"])
+def test_colours_of_indicators_without_a_polarity_are_neutral(benchmark: str) -> None:
+    """Higher or lower prevalence is neither good nor bad: no green, no red, no colour of better or worse."""
+    colour = benchmarking.BENCHMARK_COLOURS[benchmark]
+    hue, saturation = _hue_saturation(colour)
+    assert not 70 <= hue <= 170, f"{benchmark} is green ({colour})"
+    assert not (saturation > 0.25 and (hue < 40 or hue > 335)), f"{benchmark} is red or orange ({colour})"
+    judged = ("best", "better", "worse", "worst", "best fifth", "2nd best fifth", "2nd worst fifth", "worst fifth")
+    assert colour not in {benchmarking.BENCHMARK_COLOURS[k] for k in judged}
+
+
+def test_ranked_indicators_always_say_what_their_trend_is(lsoa: pd.DataFrame, lad_lookup: pd.DataFrame) -> None:
+    places = benchmarking.health_index_by_place(loaders.load_health_index(), lad_lookup)
+    ranked = benchmarking.ranked_indicators(lsoa, places, places=["E07000146", "E07000148", "E06000999"])
+    assert ranked["trend"].notna().all()
+    imd = ranked.loc[ranked["indicator"].str.startswith("IMD")]
+    assert set(imd["trend"]) == {benchmarking.SINGLE_RELEASE}
+    health_index = ranked.loc[ranked["indicator"].str.endswith("(Health Index)")]
+    assert set(health_index["trend"]) <= {
+        "increasing and getting better",
+        "increasing and getting worse",
+        "decreasing and getting better",
+        "decreasing and getting worse",
+        "no significant change",
+        "could not be calculated",
+    }
+    unknown = ranked.loc[ranked["ltla24_code"] == "E06000999", "trend"]  # a code with no Health Index series
+    assert "could not be calculated" in set(unknown)
