@@ -87,11 +87,16 @@ if not small:
         f"{result.naive_interval[1]:+.0%}). Against the matched comparison group: **{result.matched_effect:+.0%}** "
         f"({result.matched_interval[0]:+.0%} to {result.matched_interval[1]:+.0%}). The synthetic data were made with "
         f"a true effect of **{-synthetic_parameters.INTERVENTION_EFFECT:+.0%}** on emergency admissions and "
-        "ambulance conveyances after enrolment. Matching takes out the regression to the mean that the naive "
+        "ambulance conveyances after enrolment (known only because the data are synthetic). Matching takes out "
+        "the regression to the mean that the naive "
         "comparison includes. Any one estimate still varies by chance, more so in a small area: read it with its "
         "interval and the balance below. (Tested on 48 regenerated synthetic populations, 24 with this effect and "
         "24 with none, the matched interval held the true effect in 94 of 96 evaluations.)"
     )
+    note = evaluation.true_effect_note(result.matched_interval, true_effect=synthetic_parameters.INTERVENTION_EFFECT)
+    if note is not None:
+        text, missed = note
+        (st.warning if missed else st.success)(text)
 charts = st.columns(2)
 charts[0].plotly_chart(evaluation.before_after_figure(result), key="evaluation_before_after")
 charts[1].plotly_chart(evaluation.monthly_figure(result.monthly, event_type=event_type), key="evaluation_monthly")

@@ -371,6 +371,37 @@ def evaluate(
 MIN_CLUSTERS = 5
 
 
+def true_effect_note(interval: tuple[float, float], *, true_effect: float | None) -> tuple[str, bool] | None:
+    """What a known true effect says about a matched interval: the sentence, and whether the interval missed it.
+
+    ``true_effect`` is the share of events prevented that a SYNTHETIC population was made with (0.15 for a 15%
+    reduction); ``None`` for real data, where the truth is unknown and nothing is said.
+    """
+    if true_effect is None:
+        return None
+    low, high = interval
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return None
+    truth = -float(true_effect)
+    span = f"{low:+.0%} to {high:+.0%}"
+    if low <= truth <= high:
+        return (
+            f"The matched interval ({span}) holds the true effect of {truth:+.0%} that the synthetic data were made "
+            "with.",
+            False,
+        )
+    side = "smaller reduction" if low > truth else "larger reduction"
+    return (
+        f"This interval ({span}) misses the true effect of {truth:+.0%} that the synthetic data were made with: "
+        f"all of it points to a {side} than the truth. A 95% interval misses the truth in about 1 evaluation in 20 "
+        "by chance alone, and more often with few people or few neighbourhoods to resample; a miss can also mean "
+        "that the groups differ in something the matching does not see. With real data the truth is unknown, so "
+        "read any one estimate with its interval and the balance table, and look for the same result in other "
+        "areas or periods before acting on it.",
+        True,
+    )
+
+
 def clustered_by_pcn(frame: pd.DataFrame) -> bool:
     """Whether the bootstrap resamples neighbourhoods (PCNs) rather than people: when at least ``MIN_CLUSTERS``
     PCNs have enrolled people and, for the comparison people, at least as many PCNs have none (or the

@@ -67,3 +67,13 @@ def test_a_place_narrows_the_evaluation(open_page) -> None:
         assert "Nobody in" in at.info[0].value
     else:
         assert int(_metrics(at)["People enrolled"].replace(",", "")) < whole
+
+
+def test_the_page_says_whether_the_interval_holds_the_synthetic_true_effect(open_page) -> None:
+    at = open_page("evaluation.py", **SNEE)
+    assert not at.exception
+    notes = [e.value for e in [*at.success, *at.warning] if "true effect of -15%" in e.value]
+    assert len(notes) == 1
+    assert "holds the true effect" in notes[0] or "misses the true effect" in notes[0]
+    if "misses" in notes[0]:
+        assert "1 evaluation in 20" in notes[0]

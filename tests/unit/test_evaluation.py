@@ -188,3 +188,26 @@ def test_the_bootstrap_resamples_whole_neighbourhoods_when_there_are_enough() ->
     counts = ev._resampler(few, few["treated"].to_numpy())(np.random.default_rng(3))
     assert counts[few["treated"].to_numpy()].sum() == few["treated"].sum()  # people resampled within each group
     assert counts[~few["treated"].to_numpy()].sum() == (~few["treated"]).sum()
+
+
+@pytest.mark.parametrize(
+    ("interval", "missed", "words"),
+    [
+        ((-0.25, -0.05), False, "holds the true effect of -15%"),
+        ((-0.12, -0.02), True, "points to a smaller reduction than the truth"),
+        ((-0.40, -0.20), True, "points to a larger reduction than the truth"),
+        ((-0.15, -0.15), False, "holds"),
+    ],
+)
+def test_the_page_says_whether_the_interval_holds_the_synthetic_true_effect(
+    interval: tuple[float, float], missed: bool, words: str
+) -> None:
+    text, was_missed = ev.true_effect_note(interval, true_effect=0.15)
+    assert was_missed is missed and words in text
+    if missed:
+        assert "1 evaluation in 20" in text and "With real data the truth is unknown" in text
+
+
+def test_nothing_is_said_about_a_true_effect_for_real_data_or_a_missing_interval() -> None:
+    assert ev.true_effect_note((-0.3, -0.1), true_effect=None) is None
+    assert ev.true_effect_note((float("nan"), float("nan")), true_effect=0.15) is None
