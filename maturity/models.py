@@ -29,12 +29,12 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import JSON, Field, SQLModel
 
-from phm_core.settings import DEFAULT_GEOGRAPHY
+from phm_core.settings import DEFAULT_GEOGRAPHY, LEGACY_GEOGRAPHY
 
 #: The geography version new rows are made on unless the caller says otherwise (the app's default).
 DEFAULT_GEOGRAPHY_VERSION = DEFAULT_GEOGRAPHY
 #: The version of everything saved before versions were recorded (42 ICBs, July 2022 to March 2026).
-UNVERSIONED_GEOGRAPHY_VERSION = "2024-04"
+UNVERSIONED_GEOGRAPHY_VERSION = LEGACY_GEOGRAPHY
 GEOGRAPHY_VERSION_PATTERN = re.compile(r"^[0-9]{4}-[0-9]{2}$")
 GEOGRAPHY_VERSION_LENGTH = 16
 
@@ -119,7 +119,7 @@ class OrganisationBase(SQLModel):
         description="the geography version (YYYY-MM) the organisation was recorded on",
     )
     area_code: str | None = Field(
-        default=None, max_length=20, description="ONS code of the footprint it stands for, e.g. E54000068"
+        default=None, max_length=20, description="ONS code of the footprint it stands for (ICB, LAD, ...)"
     )
     area_level: AreaLevel | None = Field(default=None, sa_type=sa.String(16), description="level of area_code")
 

@@ -106,9 +106,9 @@ def create_organisation(
 ) -> OrganisationPublic:
     """Add an ICS/ICB, place or PCN on a geography version, optionally standing for one footprint.
 
-    ``area_code`` (the ONS code of the footprint, e.g. E54000068) and ``area_level`` go together. ``ValueError``
-    when an organisation of that kind and name already exists, or one already stands for that footprint on that
-    geography version.
+    ``area_code`` (the footprint's code: ICB, LAD, sub-ICB, PCN or neighbourhood) and ``area_level`` go together.
+    ``ValueError`` when an organisation of that kind and name already exists, or one already stands for that
+    footprint on that geography version.
     """
     name = _required_text(name, "organisation name")
     kind = _organisation_kind(kind)

@@ -290,7 +290,7 @@ def changed_lsoa_count(old: pd.DataFrame, new: pd.DataFrame) -> int:
 
 
 def moved_places(old: pd.DataFrame, new: pd.DataFrame, *, icb_code: str) -> dict[str, str]:
-    """For an old ICB, the places (local authorities) each successor took: {'E54000066': 'Colchester and Tendring'}.
+    """For an old ICB, the places (local authorities) each successor took: {successor code: 'Colchester and Tendring'}.
 
     A place split between successors is named in each, as '(part)'.
     """

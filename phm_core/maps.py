@@ -120,17 +120,8 @@ def neighbourhood_deck(
                 },
             }
         )
-    layer = pdk.Layer(
-        "GeoJsonLayer",
-        id=NEIGHBOURHOOD_LAYER,
-        data={"type": "FeatureCollection", "features": features},
-        get_fill_color="properties.fill",
-        get_line_color=hex_to_rgb(NHS_DARK_GREY) + [90],
-        line_width_min_pixels=0.5,
-        pickable=True,
-        auto_highlight=True,
-        stroked=True,
-        filled=True,
+    layer = polygon_layer(
+        features, layer_id=NEIGHBOURHOOD_LAYER, line_colour=hex_to_rgb(NHS_DARK_GREY) + [90], auto_highlight=True
     )
     return profile_deck([layer], bounds=shapes.total_bounds if len(shapes) else (-2, 51, 1, 53))
 
@@ -147,16 +138,22 @@ def choropleth_layer(
         }
         for geometry, name, value, colour in zip(shapes.geometry.values, names, values, colours, strict=True)
     ]
+    return polygon_layer(features, layer_id=layer_id, line_colour=[255, 255, 255, 170])
+
+
+def polygon_layer(features: list[dict], *, layer_id: str, line_colour: list[int], **options: object) -> pdk.Layer:
+    """A pickable GeoJSON polygon layer filled from each feature's ``properties.fill`` (RGBA), thin outlines."""
     return pdk.Layer(
         "GeoJsonLayer",
         id=layer_id,
         data={"type": "FeatureCollection", "features": features},
         get_fill_color="properties.fill",
-        get_line_color=[255, 255, 255, 170],
+        get_line_color=line_colour,
         line_width_min_pixels=0.5,
         pickable=True,
         stroked=True,
         filled=True,
+        **options,
     )
 
 
@@ -249,17 +246,7 @@ def rate_deck(
                 },
             }
         )
-    layer = pdk.Layer(
-        "GeoJsonLayer",
-        id=layer_id,
-        data={"type": "FeatureCollection", "features": features},
-        get_fill_color="properties.fill",
-        get_line_color=hex_to_rgb(NHS_DARK_GREY) + [80],
-        line_width_min_pixels=0.5,
-        pickable=True,
-        stroked=True,
-        filled=True,
-    )
+    layer = polygon_layer(features, layer_id=layer_id, line_colour=hex_to_rgb(NHS_DARK_GREY) + [80])
     return CompactDeck(
         layers=[layer],
         initial_view_state=view_for(bounds),

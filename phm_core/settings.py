@@ -34,4 +34,6 @@ def database_url() -> str:
 # The NHS geography the app opens on, and its default ICB: NHS Norfolk and Suffolk ICB (April 2026). Other
 # versions name their own default in geodata/data/geography_versions.json (or the metadata of a loaded file).
 DEFAULT_GEOGRAPHY = "2026-04"
+# The geography of everything saved before saved work recorded its version (the 42 ICBs of April 2024).
+LEGACY_GEOGRAPHY = "2024-04"
 DEFAULT_ICB = "E54000068"

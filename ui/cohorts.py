@@ -514,7 +514,7 @@ def _predecessor_cohorts(icb_code: str) -> None:
     """Point to cohorts saved for the ICBs this one was formed from: they stay on their own geography."""
     key = data.current_geography()
     before = data.previous_version(key)
-    if before is None or icb_code in set(data.lsoa_table(before.key)["icb_code"]):
+    if before is None or icb_code in data.icb_codes(before.key):
         return
     pieces = geoversions.predecessors(
         geoversions.changes_between(data.lsoa_table(before.key), data.lsoa_table(key)), icb_code

@@ -63,7 +63,7 @@ def geography_version_table() -> pd.DataFrame:
                 "Geography": version.label
                 + (" (default)" if key == geoversions.default_version_key(geography_versions()) else ""),
                 "Key (?geo=)": key,
-                "ICBs": table["icb_code"].nunique(),
+                "ICBs": len(icb_codes(key)),
                 "LSOAs": len(table),
                 "Status": {
                     "reconstruction": "Reconstructed",
@@ -123,6 +123,16 @@ def base_lsoa_table() -> pd.DataFrame:
     return table
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _icb_codes(key: str, signature: tuple) -> frozenset[str]:
+    return frozenset(lsoa_table(key)["icb_code"].unique())
+
+
+def icb_codes(version: str | None = None) -> frozenset[str]:
+    """The ICB codes of a geography version (the session's by default), worked out once per version."""
+    return _icb_codes(version or current_geography(), replacement_signature())
+
+
 def data_warnings() -> list[str]:
     """Warnings about stored replacements that could not be applied."""
     _, warnings = _base_lsoa_table(replacement_signature())
@@ -136,27 +146,25 @@ def version_of_icb(icb_code: str) -> str:
     synthetic population or a model made for a code serves each of them.
     """
     current = current_geography()
-    if icb_code in set(lsoa_table(current)["icb_code"]):
+    if icb_code in icb_codes(current):
         return current
     for key in geography_versions():
-        if icb_code in set(lsoa_table(key)["icb_code"]):
+        if icb_code in icb_codes(key):
             return key
     raise KeyError(f"'{icb_code}' is not an ICB code in any geography version")
 
 
-def saved_neighbourhoods(key: str, icb_code: str) -> list[neighbourhoods.Neighbourhood]:
-    """The neighbourhoods an ICB has saved on a geography version (read from the database on every call)."""
+NEIGHBOURHOODS_FRESH_SECONDS = 10  # how long another session's save can take to show here
+
+
+@st.cache_data(show_spinner=False, ttl=NEIGHBOURHOODS_FRESH_SECONDS, max_entries=64)
+def _read_neighbourhoods(key: str, icb_code: str) -> tuple[neighbourhoods.Neighbourhood, ...]:
     from cohort_store import repository
     from ui import cohort_db  # imported here: the database helpers need ui.maturity, which needs this module
 
-    try:
-        with cohort_db.session() as s:
-            rows = repository.list_neighbourhoods(s, icb_code=icb_code, geography_version=key)
-    except SQLAlchemyError:
-        LOGGER.exception("could not read the neighbourhoods of %s (%s)", icb_code, key)
-        st.warning("The saved neighbourhoods could not be read from the database just now; try again shortly.")
-        return []
-    return [
+    with cohort_db.session() as s:
+        rows = repository.list_neighbourhoods(s, icb_code=icb_code, geography_version=key)
+    return tuple(
         neighbourhoods.Neighbourhood(
             name=row.name,
             lsoa_codes=tuple(row.lsoa_codes),
@@ -164,7 +172,23 @@ def saved_neighbourhoods(key: str, icb_code: str) -> list[neighbourhoods.Neighbo
             pcn_codes=tuple(row.pcn_codes),
         )
         for row in rows
-    ]
+    )
+
+
+def saved_neighbourhoods(key: str, icb_code: str) -> list[neighbourhoods.Neighbourhood]:
+    """The neighbourhoods an ICB has saved on a geography version (shared data: read at most once every few
+    seconds, and afresh after this process saves a set)."""
+    try:
+        return list(_read_neighbourhoods(key, icb_code))
+    except SQLAlchemyError:
+        LOGGER.exception("could not read the neighbourhoods of %s (%s)", icb_code, key)
+        st.warning("The saved neighbourhoods could not be read from the database just now; try again shortly.")
+        return []
+
+
+def neighbourhoods_saved() -> None:
+    """Forget the neighbourhoods read so far (after a save), so every page reads the new set."""
+    _read_neighbourhoods.clear()
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -288,7 +312,7 @@ def history_content(footprint: geography.Footprint, signature: tuple[tuple[str, 
     if before is None:
         return None
     old = lsoa_table(before.key)
-    if footprint.icb_code in set(old["icb_code"]):
+    if footprint.icb_code in icb_codes(before.key):
         return None
     new = lsoa_for(footprint)
     pieces = geoversions.predecessors(geoversions.changes_between(old, new), footprint.icb_code)

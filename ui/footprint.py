@@ -34,7 +34,7 @@ def resolve_link(
     key = key if key in versions else default
     version = versions[key]
     lsoa = data.lsoa_table(key)
-    if level == "neighbourhood" and icb in set(lsoa["icb_code"]):
+    if level == "neighbourhood" and icb in data.icb_codes(key):
         lsoa = data.lsoa_for_icb(key, icb)
     resolution = geography.resolve_footprint(lsoa, icb=icb, level=level, area=area, version=version)
     resolution.notes = notes + resolution.notes
@@ -118,7 +118,7 @@ def _on_change() -> None:
 
 def _version_label(versions: dict, key: str) -> str:
     version = versions[key]
-    count = data.lsoa_table(key)["icb_code"].nunique()
+    count = len(data.icb_codes(key))
     return f"{version.label} ({count} ICBs)"
 
 
@@ -132,7 +132,7 @@ def select_footprint() -> tuple[Footprint, pd.DataFrame]:
     footprint = current_footprint()
     key = st.session_state[GEOGRAPHY_STATE]
     if key not in data.geography_versions() or (
-        footprint is not None and footprint.icb_code not in set(data.lsoa_table(key)["icb_code"])
+        footprint is not None and footprint.icb_code not in data.icb_codes(key)
     ):
         # The geography changed under this session (a loaded or removed official file): look again, and explain.
         _apply(resolve_link(key, icb=footprint.icb_code if footprint else None))

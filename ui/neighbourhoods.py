@@ -258,6 +258,7 @@ def save(scope: tuple[str, str], definitions: list[Neighbourhood], problems: lis
         LOGGER.exception("saving the neighbourhoods of %s (%s) failed", icb_code, key)
         st.error("Nothing was saved: the database could not be reached. Your draft is kept; try again shortly.")
         return
+    data.neighbourhoods_saved()
     st.session_state[DRAFT_KEY]["origin"] = "saved"
     st.success(f"Saved {len(rows)} neighbourhoods for this ICB ({key}).")
 

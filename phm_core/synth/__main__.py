@@ -1,6 +1,6 @@
 """Command line: generate the synthetic population of an ICB and write it as Parquet.
 
-    python -m phm_core.synth --icb E54000068 --seed 1 --out DIR [--fraction 0.1] [--geography 2026-04]
+    python -m phm_core.synth --icb CODE --seed 1 --out DIR [--fraction 0.1] [--geography VERSION]
 
 Writes DIR/people.parquet, DIR/events.parquet, DIR/metadata.json and DIR/calibration_prevalence.csv, and prints
 what it wrote. Unknown ICB codes and unwritable folders are reported and the exit status is 2 or 1.
@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from phm_core.geoversions import load_shipped_versions
-from phm_core.settings import DEFAULT_GEOGRAPHY
+from phm_core.settings import DEFAULT_GEOGRAPHY, DEFAULT_ICB
 from phm_core.synth import calibration
 from phm_core.synth.generator import generate_population
 from phm_core.synth.inputs import UnknownICBError, load_inputs
@@ -38,7 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m phm_core.synth",
         description="Generate a SYNTHETIC linked population for one ICB (no real person's data) as Parquet.",
     )
-    parser.add_argument("--icb", required=True, help="ONS ICB code, e.g. E54000068 (NHS Norfolk and Suffolk)")
+    parser.add_argument(
+        "--icb", required=True, help=f"ONS ICB code of the geography version, e.g. {DEFAULT_ICB} (the app's default)"
+    )
     parser.add_argument(
         "--geography",
         default=DEFAULT_GEOGRAPHY,
