@@ -3,10 +3,15 @@
 Spreadsheet safety: every text cell written to CSV or Excel goes through :func:`neutralise_formula`, so no cell
 starts with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) and none is read as a formula.
 
-JSON: :func:`export_assessment` writes the organisation, assessment, respondents and answers without database
-ids or resume tokens; :func:`import_assessment` checks everything first and writes it in one transaction, so an
-invalid file is rejected with :class:`AssessmentImportError` and nothing is written. Exporting an imported
-assessment gives the same JSON again.
+JSON: :func:`export_assessment` writes the organisation, assessment (with its stable identifier), respondents and
+answers without database ids or resume tokens. :func:`preview_import` checks a file and says, without writing,
+whether the assessment is already here and what each way of importing would change; :func:`import_assessment`
+then adds it, replaces the assessment here, merges into it (new respondents added, the newer answer wins) or adds
+it as a copy, in one transaction, so an invalid file is rejected with :class:`AssessmentImportError` and nothing
+is written. Exporting an imported (or replaced) assessment gives the same JSON again.
+
+Report: :func:`assessment_report_html` is printable HTML (A4 landscape; "Save as PDF" in the browser's print
+dialog makes the PDF), ending with the evidence respondents gave, anonymous respondents kept anonymous.
 """
 
 from __future__ import annotations
@@ -14,11 +19,15 @@ from __future__ import annotations
 import html
 import io
 import json
+import re
+import uuid
+from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import jsonschema
 import pandas as pd
@@ -355,34 +364,539 @@ def export_assessment_json(session: Session, assessment_id: int) -> str:
     return json.dumps(export_assessment(session, assessment_id), ensure_ascii=False, indent=2) + "\n"
 
 
-def import_assessment(session: Session, document: str | bytes | Mapping[str, Any]) -> AssessmentPublic:
+def import_assessment(
+    session: Session, document: str | bytes | Mapping[str, Any], *, mode: ImportMode = "new"
+) -> AssessmentPublic:
     """Import an assessment exported by :func:`export_assessment_json`, in one transaction.
 
-    The organisation (and its parents) are matched by kind and name, and created when missing. Respondents get new
-    resume tokens. Raises :class:`AssessmentImportError` listing the problems (invalid JSON, schema violations,
-    unknown framework or components, out-of-range ratings, duplicate answers, an assessment already imported),
-    in which case nothing has been written.
+    ``mode`` says what to do (see :func:`preview_import` for what each would change):
+
+    * ``"new"``: add it; refused when the assessment is already here (see :func:`preview_import` for how an
+      assessment is recognised).
+    * ``"replace"``: make the assessment here exactly what the file says (title, date, status, organisation,
+      respondents and answers). It keeps its id and identifier, and respondents who are in both keep their resume
+      links. Replacing an assessment with its own export changes nothing.
+    * ``"merge"``: add the file's new respondents and their answers; for a respondent in both, each component
+      takes the newer answer (by when it was last updated; a tie keeps this database's). Nothing here is removed,
+      and the assessment's title, date and status stay as they are here.
+    * ``"copy"``: add it as a separate assessment with a new identifier, its title ending "(copy)".
+
+    The organisation (and its parents) are matched by kind and name, and created when missing. New respondents get
+    new resume tokens. Raises :class:`AssessmentImportError` listing the problems (invalid JSON, schema violations,
+    unknown framework or components, out-of-range ratings, duplicate answers, an assessment already here or not
+    here for the mode), in which case nothing has been written.
     """
-    data = _parse_document(document)
-    problems = schema_problems(jsonschema.Draft202012Validator(_export_schema()), data)
-    if problems:
-        raise AssessmentImportError(_problem_list("the file is not a PHM Navigator assessment export", problems))
-    plan = _check_import(data)
+    if mode not in IMPORT_MODES:
+        raise ValueError(f"mode must be one of {', '.join(IMPORT_MODES)}, got {mode!r}")
+    plan = _read_import(document)
     try:
         with write_transaction(session):
-            if session.exec(select(Assessment.id).where(Assessment.uid == plan["uid"])).first() is not None:
-                raise AssessmentImportError(
-                    f"this assessment (uid {plan['uid']}) is already in the database; delete it first to replace it"
-                )
-            organisation_id = _find_or_create_organisation(session, plan["organisation"])
-            assessment = _add_assessment(session, plan, organisation_id)
-            _add_respondents_and_answers(session, assessment.id, plan["respondents"])
+            existing, matched_by, _ = _find_match(session, plan)
+            if mode in ("new", "copy"):
+                if mode == "new" and existing is not None:
+                    raise AssessmentImportError(
+                        f"this assessment ({_match_description(matched_by, existing)}) is already in the database: "
+                        "replace it, merge the file into it, or import the file as a copy"
+                    )
+                values = dict(plan)
+                if mode == "copy" or values["uid"] is None:
+                    values["uid"] = str(uuid.uuid4())
+                if mode == "copy":
+                    values["title"] = _copy_title(plan["title"])
+                organisation_id = _find_or_create_organisation(session, plan["organisation"])
+                assessment = _add_assessment(session, values, organisation_id)
+                _add_respondents_and_answers(session, assessment.id, plan["respondents"])
+            else:
+                if existing is None:
+                    raise AssessmentImportError(
+                        f"this assessment is not in this database, so there is nothing to "
+                        f"{'replace' if mode == 'replace' else 'merge it into'}: add it as a new assessment instead"
+                    )
+                assessment = _replace(session, plan, existing) if mode == "replace" else _merge(session, plan, existing)
             public = AssessmentPublic.model_validate(assessment)
     except AssessmentImportError:
         raise
     except Exception as error:  # a database error mid-way: the transaction was rolled back
         raise AssessmentImportError(f"the import failed and nothing was saved: {error}") from error
     return public
+
+
+# --- what an import would change -------------------------------------------------------------------------------
+
+ImportMode = Literal["new", "replace", "merge", "copy"]
+
+#: The ways of importing, as the Assessments page offers them.
+IMPORT_MODES: dict[str, str] = {
+    "new": "Add it as a new assessment",
+    "replace": "Replace: make the assessment here exactly what the file says",
+    "merge": "Merge: add the file's new respondents; for people in both, the newer answer wins",
+    "copy": "Import as a copy: a separate assessment next to the one here",
+}
+MATCHED_BY_IDENTIFIER = "identifier"
+MATCHED_BY_DETAILS = "organisation, date and title"
+COPY_SUFFIX = " (copy)"
+
+#: What an import does to one answer, as the preview says it.
+ANSWER_CHANGES: dict[str, str] = {
+    "added": "Added",
+    "changed": "Changed to the file's",
+    "kept": "Kept (newer here)",
+    "removed": "Removed",
+    "unchanged": "Same in both",
+}
+ANSWER_FIELDS = ("current_stage", "target_stage", "target_date", "confidence", "evidence_notes", "evidence_links")
+
+
+@dataclass(frozen=True)
+class AnswerChange:
+    """What an import does to one respondent's answer for one component."""
+
+    respondent: str
+    component_id: str
+    component: str
+    change: str  # a key of ANSWER_CHANGES
+    here: str | None  # this database's answer in short, or None
+    in_file: str | None  # the file's answer in short, or None
+
+
+@dataclass(frozen=True)
+class ModePreview:
+    """What one way of importing would change, worked out before anything is written."""
+
+    mode: str
+    respondents_added: tuple[str, ...]
+    respondents_removed: tuple[str, ...]
+    answers: tuple[AnswerChange, ...]
+    details: tuple[str, ...] = ()  # changes to the assessment itself (title, date, status, organisation)
+
+    def counts(self) -> dict[str, int]:
+        """How many answers each change applies to (changes that occur only, in the order of ANSWER_CHANGES)."""
+        found = Counter(a.change for a in self.answers)
+        return {change: found[change] for change in ANSWER_CHANGES if found[change]}
+
+    def summary(self) -> str:
+        """The change in one plain-English sentence."""
+        people = []
+        if self.respondents_added:
+            people.append(_plural(len(self.respondents_added), "respondent") + " added")
+        if self.respondents_removed:
+            people.append(_plural(len(self.respondents_removed), "respondent") + " removed")
+        counts = self.counts()
+        answers = ", ".join(f"{n} {ANSWER_CHANGES[change].lower()}" for change, n in counts.items())
+        text = "; ".join(people) if people else "No respondents added or removed"
+        return f"{text}; answers: {answers}." if answers else f"{text}; no answers."
+
+    def changes_frame(self, *, include_unchanged: bool = False) -> pd.DataFrame:
+        """The answers that change, one row each (Respondent, Component, Change, Here, In the file)."""
+        rows = [
+            {
+                "Respondent": a.respondent,
+                "Component": a.component,
+                "Change": ANSWER_CHANGES[a.change],
+                "Here": a.here,
+                "In the file": a.in_file,
+            }
+            for a in self.answers
+            if include_unchanged or a.change != "unchanged"
+        ]
+        return pd.DataFrame(rows, columns=["Respondent", "Component", "Change", "Here", "In the file"])
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """What is in a file, whether the assessment is already here, and what each way of importing would change."""
+
+    title: str
+    organisation: str
+    assessment_date: date
+    framework: str
+    n_respondents: int
+    n_answers: int
+    existing: AssessmentPublic | None  # the assessment here that the file is (None: not here)
+    existing_organisation: str | None
+    matched_by: str | None  # MATCHED_BY_IDENTIFIER or MATCHED_BY_DETAILS
+    notes: tuple[str, ...]
+    modes: dict[str, ModePreview]  # the ways offered, in order: "new" alone, or replace, merge (when possible), copy
+
+
+def preview_import(session: Session, document: str | bytes | Mapping[str, Any]) -> ImportPreview:
+    """Check a file as :func:`import_assessment` does and say what each way of importing it would change.
+
+    Reads only. The file is the same assessment as one here when it carries that assessment's identifier (every
+    export since the first release does); a file without an identifier (hand-made, or from another tool) is matched
+    on organisation (kind and name), assessment date and title, and the notes say so. A respondent in the file is
+    the same person as one here when they joined at the same moment (the file came from an export of this
+    assessment, or was imported into it) or, for named respondents, when the name is the same (ignoring case and
+    spaces) and appears once on each side. Anonymous respondents have no name, so only the first rule can match
+    them. Raises :class:`AssessmentImportError` for a file that cannot be imported.
+    """
+    plan = _read_import(document)
+    framework = load_framework(plan["framework_id"], plan["framework_version"])
+    existing, matched_by, notes = _find_match(session, plan)
+    modes: dict[str, ModePreview] = {}
+    existing_public = existing_organisation = None
+    if existing is None:
+        modes["new"] = _adding_preview("new", plan, framework)
+    else:
+        existing_public = AssessmentPublic.model_validate(existing)
+        organisation = session.get(Organisation, existing.organisation_id)
+        existing_organisation = _organisation_text(organisation.name, organisation.kind)
+        respondents, answers = _existing_rows(session, existing.id)
+        differences = _assessment_differences(plan, existing, existing_organisation)
+        modes["replace"] = _replace_preview(plan, framework, respondents, answers, differences)
+        if _same_framework(plan, existing):
+            modes["merge"] = _merge_preview(plan, framework, respondents, answers, differences)
+        else:
+            notes.append(
+                f"The file was made with framework {framework.key} and the assessment here with "
+                f"{existing.framework_id}@{existing.framework_version}, so it cannot be merged: replace it or import "
+                "it as a copy."
+            )
+        if existing.status == AssessmentStatus.CLOSED:
+            notes.append("The assessment here is closed; an import still changes it (it stays closed).")
+        modes["copy"] = _adding_preview("copy", plan, framework)
+    return ImportPreview(
+        title=plan["title"],
+        organisation=_organisation_text(plan["organisation"]["name"], plan["organisation"]["kind"]),
+        assessment_date=plan["assessment_date"],
+        framework=framework.key,
+        n_respondents=len(plan["respondents"]),
+        n_answers=sum(len(r["answers"]) for r in plan["respondents"]),
+        existing=existing_public,
+        existing_organisation=existing_organisation,
+        matched_by=matched_by,
+        notes=tuple(notes),
+        modes=modes,
+    )
+
+
+def _read_import(document: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
+    data = _parse_document(document)
+    problems = schema_problems(jsonschema.Draft202012Validator(_export_schema()), data)
+    if problems:
+        raise AssessmentImportError(_problem_list("the file is not a PHM Navigator assessment export", problems))
+    return _check_import(data)
+
+
+def _find_match(session: Session, plan: Mapping[str, Any]) -> tuple[Assessment | None, str | None, list[str]]:
+    """The assessment here that the file is, how it was recognised, and notes for the user."""
+    if plan["uid"] is not None:
+        existing = session.exec(select(Assessment).where(Assessment.uid == plan["uid"])).first()
+        return existing, (MATCHED_BY_IDENTIFIER if existing is not None else None), []
+    organisation = plan["organisation"]
+    candidates = session.exec(
+        select(Assessment)
+        .join(Organisation, Assessment.organisation_id == Organisation.id)
+        .where(
+            Organisation.kind == organisation["kind"],
+            Organisation.name == organisation["name"],
+            Assessment.assessment_date == plan["assessment_date"],
+            Assessment.title == plan["title"],
+        )
+        .order_by(Assessment.id)
+    ).all()
+    if len(candidates) == 1:
+        note = (
+            "The file has no assessment identifier (it was made by hand or by another tool), so it was matched on "
+            "organisation, date and title."
+        )
+        return candidates[0], MATCHED_BY_DETAILS, [note]
+    if candidates:
+        note = (
+            f"The file has no assessment identifier and {len(candidates)} assessments here have its organisation, "
+            "date and title, so it can only be added as a new assessment."
+        )
+    else:
+        note = (
+            "The file has no assessment identifier; no assessment here has its organisation, date and title, so it "
+            "is new (it gets an identifier when imported)."
+        )
+    return None, None, [note]
+
+
+def _match_description(matched_by: str | None, existing: Assessment) -> str:
+    if matched_by == MATCHED_BY_DETAILS:
+        return f"{existing.title!r} of {existing.assessment_date.isoformat()}, matched on organisation, date and title"
+    return f"identifier {existing.uid}"
+
+
+def _same_framework(plan: Mapping[str, Any], existing: Assessment) -> bool:
+    return (plan["framework_id"], plan["framework_version"]) == (existing.framework_id, existing.framework_version)
+
+
+def _existing_rows(session: Session, assessment_id: int) -> tuple[list[Respondent], dict[tuple[int, str], Answer]]:
+    respondents = list(
+        session.exec(select(Respondent).where(Respondent.assessment_id == assessment_id).order_by(Respondent.id)).all()
+    )
+    answers = session.exec(
+        select(Answer)
+        .join(Respondent, Answer.respondent_id == Respondent.id)
+        .where(Respondent.assessment_id == assessment_id)
+    ).all()
+    return respondents, {(a.respondent_id, a.component_id): a for a in answers}
+
+
+def _name_key(name: str | None) -> str | None:
+    return None if name is None else " ".join(name.split()).casefold()
+
+
+def _pair_respondents(incoming: Sequence[Mapping[str, Any]], existing: Sequence[Respondent]) -> dict[int, Respondent]:
+    """Which respondent here each of the file's respondents is, by position in the file (see preview_import)."""
+    pairs: dict[int, Respondent] = {}
+    free = list(existing)
+    for index, item in enumerate(incoming):
+        key = (item["is_anonymous"], _name_key(item["name"]), item["created_at"])
+        match = next((r for r in free if (bool(r.is_anonymous), _name_key(r.name), r.created_at) == key), None)
+        if match is not None:
+            pairs[index] = match
+            free.remove(match)
+    named = [i for i, item in enumerate(incoming) if i not in pairs and not item["is_anonymous"]]
+    in_file = Counter(_name_key(incoming[i]["name"]) for i in named)
+    here = Counter(_name_key(r.name) for r in free if not r.is_anonymous)
+    for index in named:
+        key = _name_key(incoming[index]["name"])
+        if in_file[key] == 1 and here[key] == 1:
+            match = next(r for r in free if not r.is_anonymous and _name_key(r.name) == key)
+            pairs[index] = match
+            free.remove(match)
+    return pairs
+
+
+def _respondent_text(respondent: Respondent) -> str:
+    if respondent.name and not respondent.is_anonymous:
+        return respondent.name
+    return f"Anonymous respondent {respondent.id}"
+
+
+def _incoming_texts(incoming: Sequence[Mapping[str, Any]], pairs: Mapping[int, Respondent]) -> list[str]:
+    """How each of the file's respondents is named in a preview: as here when paired, else as in the file."""
+    texts = []
+    new_anonymous = 0
+    for index, item in enumerate(incoming):
+        if index in pairs:
+            texts.append(_respondent_text(pairs[index]))
+        elif item["is_anonymous"]:
+            new_anonymous += 1
+            texts.append(f"Anonymous respondent (new {new_anonymous})")
+        else:
+            texts.append(item["name"])
+    return texts
+
+
+def _answer_values(answer: Answer | Mapping[str, Any]) -> tuple[Any, ...]:
+    values = answer if isinstance(answer, Mapping) else answer.model_dump()
+    return tuple(list(values.get(f) or []) if f == "evidence_links" else values.get(f) for f in ANSWER_FIELDS)
+
+
+def _answer_text(framework: Framework, answer: Answer | Mapping[str, Any] | None) -> str | None:
+    """One answer in short: current and target stage, target date, confidence, evidence."""
+    if answer is None:
+        return None
+    values = dict(zip(ANSWER_FIELDS, _answer_values(answer), strict=True))
+    parts = [
+        f"Current: {_stage_label(framework, values['current_stage']) or 'not rated'}",
+        f"target: {_stage_label(framework, values['target_stage']) or 'none'}",
+    ]
+    if values["target_date"]:
+        parts.append(f"by {_long_date(values['target_date'])}")
+    if values["confidence"] is not None:
+        parts.append(f"confidence: {_confidence_label(framework, values['confidence'])}")
+    if values["evidence_notes"]:
+        notes = " ".join(values["evidence_notes"].split())
+        parts.append(f'notes: "{notes[:60]}{"..." if len(notes) > 60 else ""}"')
+    if values["evidence_links"]:
+        parts.append(_plural(len(values["evidence_links"]), "link"))
+    return "; ".join(parts)
+
+
+def _change(
+    framework: Framework, respondent: str, component_id: str, change: str, here: Any, in_file: Any
+) -> AnswerChange:
+    known = framework.has_component(component_id)
+    return AnswerChange(
+        respondent=respondent,
+        component_id=component_id,
+        component=framework.component(component_id).label if known else component_id,
+        change=change,
+        here=_answer_text(framework, here),
+        in_file=_answer_text(framework, in_file),
+    )
+
+
+def _component_order(framework: Framework, component_ids: Any) -> list[str]:
+    order = {cid: i for i, cid in enumerate(framework.component_ids)}
+    return sorted(set(component_ids), key=lambda cid: (order.get(cid, len(order)), cid))
+
+
+def _adding_preview(mode: str, plan: Mapping[str, Any], framework: Framework) -> ModePreview:
+    texts = _incoming_texts(plan["respondents"], {})
+    changes = [
+        _change(framework, text, answer["component_id"], "added", None, answer)
+        for text, item in zip(texts, plan["respondents"], strict=True)
+        for answer in item["answers"]
+    ]
+    details = (f"Title: {_copy_title(plan['title'])}",) if mode == "copy" else ()
+    return ModePreview(mode, tuple(texts), (), tuple(changes), details)
+
+
+def _replace_preview(
+    plan: Mapping[str, Any],
+    framework: Framework,
+    respondents: Sequence[Respondent],
+    answers: Mapping[tuple[int, str], Answer],
+    differences: Sequence[tuple[str, str, str]],
+) -> ModePreview:
+    pairs = _pair_respondents(plan["respondents"], respondents)
+    texts = _incoming_texts(plan["respondents"], pairs)
+    changes = []
+    for index, (text, item) in enumerate(zip(texts, plan["respondents"], strict=True)):
+        respondent = pairs.get(index)
+        incoming = {a["component_id"]: a for a in item["answers"]}
+        here = {} if respondent is None else {c: a for (r, c), a in answers.items() if r == respondent.id}
+        for component_id in _component_order(framework, [*incoming, *here]):
+            old, new = here.get(component_id), incoming.get(component_id)
+            if old is None:
+                change = "added"
+            elif new is None:
+                change = "removed"
+            else:
+                change = "unchanged" if _answer_values(old) == _answer_values(new) else "changed"
+            changes.append(_change(framework, text, component_id, change, old, new))
+    paired = {r.id for r in pairs.values()}
+    removed = [r for r in respondents if r.id not in paired]
+    for respondent in removed:
+        here = {c: a for (r, c), a in answers.items() if r == respondent.id}
+        for component_id in _component_order(framework, here):
+            changes.append(
+                _change(framework, _respondent_text(respondent), component_id, "removed", here[component_id], None)
+            )
+    details = tuple(f"{what}: {old} becomes {new}" for what, old, new in differences)
+    return ModePreview(
+        "replace",
+        tuple(text for index, text in enumerate(texts) if index not in pairs),
+        tuple(_respondent_text(r) for r in removed),
+        tuple(changes),
+        details,
+    )
+
+
+def _merge_change(here: Answer | None, incoming: Mapping[str, Any]) -> str:
+    if here is None:
+        return "added"
+    if _answer_values(here) == _answer_values(incoming):
+        return "unchanged"
+    return "changed" if incoming["updated_at"] > here.updated_at else "kept"
+
+
+def _merge_preview(
+    plan: Mapping[str, Any],
+    framework: Framework,
+    respondents: Sequence[Respondent],
+    answers: Mapping[tuple[int, str], Answer],
+    differences: Sequence[tuple[str, str, str]],
+) -> ModePreview:
+    pairs = _pair_respondents(plan["respondents"], respondents)
+    texts = _incoming_texts(plan["respondents"], pairs)
+    changes = []
+    for index, (text, item) in enumerate(zip(texts, plan["respondents"], strict=True)):
+        respondent = pairs.get(index)
+        for answer in item["answers"]:
+            here = None if respondent is None else answers.get((respondent.id, answer["component_id"]))
+            change = _merge_change(here, answer)
+            changes.append(_change(framework, text, answer["component_id"], change, here, answer))
+    details = tuple(f"{what}: stays {old} (the file says {new})" for what, old, new in differences)
+    return ModePreview(
+        "merge", tuple(text for index, text in enumerate(texts) if index not in pairs), (), tuple(changes), details
+    )
+
+
+def _assessment_differences(
+    plan: Mapping[str, Any], existing: Assessment, existing_organisation: str
+) -> list[tuple[str, str, str]]:
+    """(what, here, in the file) for each detail of the assessment that differs."""
+    file_organisation = _organisation_text(plan["organisation"]["name"], plan["organisation"]["kind"])
+    pairs = [
+        ("Title", existing.title, plan["title"]),
+        ("Assessment date", _long_date(existing.assessment_date), _long_date(plan["assessment_date"])),
+        ("Status", str(AssessmentStatus(existing.status)), str(plan["status"])),
+        ("Organisation", existing_organisation, file_organisation),
+        (
+            "Framework",
+            f"{existing.framework_id}@{existing.framework_version}",
+            f"{plan['framework_id']}@{plan['framework_version']}",
+        ),
+    ]
+    return [(what, old, new) for what, old, new in pairs if old != new]
+
+
+def _organisation_text(name: str, kind: OrganisationKind | str) -> str:
+    return f"{name} ({_organisation_kind_label(kind)})"
+
+
+def _copy_title(title: str) -> str:
+    return title[: 200 - len(COPY_SUFFIX)].rstrip() + COPY_SUFFIX
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _replace(session: Session, plan: Mapping[str, Any], existing: Assessment) -> Assessment:
+    """Make ``existing`` what the file says; respondents in both keep their row (and resume link)."""
+    respondents, answers = _existing_rows(session, existing.id)
+    pairs = _pair_respondents(plan["respondents"], respondents)
+    existing.organisation_id = _find_or_create_organisation(session, plan["organisation"])
+    for field in ("title", "assessment_date", "status", "created_at", "framework_id", "framework_version"):
+        setattr(existing, field, plan[field])
+    session.add(existing)
+    for answer in answers.values():
+        session.delete(answer)
+    paired = {r.id for r in pairs.values()}
+    for respondent in respondents:
+        if respondent.id not in paired:
+            session.delete(respondent)
+    session.flush()
+    for index, item in enumerate(plan["respondents"]):
+        respondent = pairs.get(index) or Respondent(assessment_id=existing.id, resume_token=new_resume_token())
+        respondent.name = item["name"]
+        respondent.role = item["role"]
+        respondent.is_anonymous = item["is_anonymous"]
+        respondent.created_at = item["created_at"]
+        session.add(respondent)
+        session.flush()
+        _add_answers(session, respondent.id, item["answers"])
+    return existing
+
+
+def _merge(session: Session, plan: Mapping[str, Any], existing: Assessment) -> Assessment:
+    """Add the file's new respondents, and for respondents in both the newer answer per component."""
+    if not _same_framework(plan, existing):
+        raise AssessmentImportError(
+            f"the file uses framework {plan['framework_id']}@{plan['framework_version']} and the assessment here "
+            f"{existing.framework_id}@{existing.framework_version}: answers cannot be merged; replace it or import "
+            "the file as a copy"
+        )
+    respondents, answers = _existing_rows(session, existing.id)
+    pairs = _pair_respondents(plan["respondents"], respondents)
+    for index, item in enumerate(plan["respondents"]):
+        respondent = pairs.get(index)
+        if respondent is None:
+            _add_respondents_and_answers(session, existing.id, [item])
+            continue
+        added = []
+        for incoming in item["answers"]:
+            here = answers.get((respondent.id, incoming["component_id"]))
+            change = _merge_change(here, incoming)
+            if change == "added":
+                added.append(incoming)
+            elif change == "changed":
+                for field in ANSWER_FIELDS:
+                    setattr(here, field, incoming[field])
+                here.updated_at = incoming["updated_at"]
+                session.add(here)
+        session.flush()
+        _add_answers(session, respondent.id, added)
+    return existing
 
 
 @lru_cache(maxsize=1)
@@ -429,7 +943,7 @@ def _check_import(data: Mapping[str, Any]) -> dict[str, Any]:
         raise AssessmentImportError(f"the file uses a framework this app does not have: {error}") from None
     assessment = data["assessment"]
     plan: dict[str, Any] = {
-        "uid": assessment["uid"],
+        "uid": assessment.get("uid"),
         "title": assessment["title"].strip(),
         "assessment_date": _check_date(assessment["assessment_date"], "$.assessment.assessment_date", problems),
         "status": AssessmentStatus(assessment["status"]),
@@ -629,8 +1143,12 @@ def _add_respondents_and_answers(
         )
         session.add(respondent)
         session.flush()
-        session.add_all(Answer(respondent_id=respondent.id, **answer) for answer in item["answers"])
-        session.flush()
+        _add_answers(session, respondent.id, item["answers"])
+
+
+def _add_answers(session: Session, respondent_id: int, answers: Sequence[Mapping[str, Any]]) -> None:
+    session.add_all(Answer(respondent_id=respondent_id, **answer) for answer in answers)
+    session.flush()
 
 
 # --- printable report ------------------------------------------------------------------------------------------
@@ -656,7 +1174,58 @@ def assessment_report_html(
         next_steps=suggest_next_steps(result),
         page_links=page_links,
         charts_html=charts_html,
+        evidence=evidence_entries(session, assessment_id),
     )
+
+
+@dataclass(frozen=True)
+class EvidenceEntry:
+    """The evidence one respondent gave for one component: notes and links, with the stage they chose."""
+
+    component_id: str
+    respondent: str  # the name, or "Anonymous respondent <n>" numbered in the order they joined this assessment
+    role: str | None  # never given for an anonymous respondent (a role can name the person)
+    current_stage: int | None
+    notes: str | None
+    links: tuple[str, ...]
+
+
+def evidence_entries(session: Session, assessment_id: int) -> list[EvidenceEntry]:
+    """Every answer of an assessment with evidence notes or links, by component (framework order), then respondent.
+
+    Anonymous respondents are called "Anonymous respondent 1", "2", ... in the order they joined this assessment,
+    with no role.
+    """
+    assessment = get_assessment(session, assessment_id)
+    framework = framework_for(assessment)
+    anonymous_ids = session.exec(
+        select(Respondent.id)
+        .where(Respondent.assessment_id == assessment_id, Respondent.is_anonymous)
+        .order_by(Respondent.id)
+    ).all()
+    anonymous_number = {respondent_id: n for n, respondent_id in enumerate(anonymous_ids, start=1)}
+    order = {cid: i for i, cid in enumerate(framework.component_ids)}
+    entries = []
+    for record in answers_for(session, assessment_id).to_dict("records"):
+        notes = (record["evidence_notes"].strip() or None) if isinstance(record["evidence_notes"], str) else None
+        links = tuple(record["evidence_links"])
+        if notes is None and not links:
+            continue
+        respondent_id = int(record["respondent_id"])
+        anonymous = respondent_id in anonymous_number
+        entries.append(
+            EvidenceEntry(
+                component_id=record["component_id"],
+                respondent=f"Anonymous respondent {anonymous_number[respondent_id]}"
+                if anonymous
+                else record["respondent"],
+                role=None if anonymous else record["role"],
+                current_stage=_int_or_none(record["current_stage"]),
+                notes=notes,
+                links=links,
+            )
+        )
+    return sorted(entries, key=lambda e: (order.get(e.component_id, len(order)), e.component_id))
 
 
 PAGE_TITLES = {
@@ -679,12 +1248,15 @@ def render_report_html(
     page_links: Mapping[str, str] | None = None,
     generated_at: datetime | None = None,
     charts_html: str | None = None,
+    evidence: Sequence[EvidenceEntry] = (),
 ) -> str:
-    """A self-contained, printable HTML report: summary, the matrix grid, gaps, disagreement and next steps.
+    """A self-contained, printable HTML report: summary, the matrix grid, gaps, disagreement, next steps, evidence.
 
     ``page_links`` maps app page keys (e.g. ``"risk"``) to URLs for the "In PHM Navigator" links; without it
-    the page is named in plain text. All text is HTML-escaped, except ``charts_html``: trusted markup (e.g. the
-    inline SVG of :func:`maturity.figures.report_charts_html`) placed after the summary.
+    the page is named in plain text. ``evidence`` (see :func:`evidence_entries`) is listed by component at the end;
+    only ``http(s)`` links become links, anything else is shown as text. All text is HTML-escaped, except
+    ``charts_html``: trusted markup (e.g. the inline SVG of :func:`maturity.figures.report_charts_html`) placed
+    after the summary.
     """
     e = html.escape
     framework = result.framework
@@ -826,6 +1398,7 @@ def render_report_html(
     if not any_steps:
         parts.append("<p>No gaps with suggested actions.</p>")
     parts.append("</section>")
+    parts.append(_evidence_html(framework, evidence))
 
     rule = result.rule
     parts.append(
@@ -838,6 +1411,48 @@ def render_report_html(
     )
     parts.append("</main>\n</body>\n</html>\n")
     return "\n".join(parts)
+
+
+def _evidence_html(framework: Framework, evidence: Sequence[EvidenceEntry]) -> str:
+    """The report's evidence section: each component's notes and links, one item per respondent."""
+    e = html.escape
+    parts = [
+        '<section class="evidence"><h2>Evidence from respondents</h2>',
+        '<p class="legend">The notes and links each respondent gave for a component, with the stage they chose. '
+        "Anonymous respondents are numbered in the order they joined; their roles are not shown.</p>",
+    ]
+    if not evidence:
+        parts.append("<p>No respondent has written evidence notes or links yet.</p></section>")
+        return "".join(parts)
+    current = None
+    for entry in evidence:
+        if entry.component_id != current:
+            if current is not None:
+                parts.append("</ul>")
+            current = entry.component_id
+            known = framework.has_component(entry.component_id)
+            parts.append(f"<h3>{e(framework.component(current).label if known else current)}</h3><ul>")
+        who = f"<strong>{e(entry.respondent)}</strong>" + (f" ({e(entry.role)})" if entry.role else "")
+        stage = _stage_label(framework, entry.current_stage)
+        rated = f", rated {e(stage)}" if stage else ""
+        notes = f'<p class="note">{e(entry.notes)}</p>' if entry.notes else ""
+        links = ""
+        if entry.links:
+            items = "".join(f"<li>{_link_html(link)}</li>" for link in entry.links)
+            links = f'<ul class="links">{items}</ul>'
+        parts.append(f"<li>{who}{rated}{notes}{links}</li>")
+    parts.append("</ul></section>")
+    return "".join(parts)
+
+
+def _link_html(link: str) -> str:
+    """A web address as a link; anything else (a shared-drive path, a ``javascript:`` URL) as plain text."""
+    if _WEB_LINK.match(link):
+        return f'<a href="{html.escape(link, quote=True)}">{html.escape(link)}</a>'
+    return f'<span class="link">{html.escape(link)}</span>'
+
+
+_WEB_LINK = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
 
 
 def _organisation_kind_label(kind: OrganisationKind | str) -> str:
@@ -900,13 +1515,20 @@ tr.overall th, tr.overall td { font-weight: bold; background: var(--pale); }
 .agreement.uncertain { color: #8a1538; font-weight: bold; }
 .agreement.consensus { color: var(--nhs-green); }
 .page { color: var(--grey); font-size: 0.9em; }
+.evidence h3 { color: var(--nhs-dark-blue); margin: 14px 0 4px; }
+.evidence ul { margin: 0; padding-left: 20px; }
+.evidence li { margin: 2px 0 6px; overflow-wrap: anywhere; }
+.evidence .note { margin: 2px 0; white-space: pre-line; }
+.evidence ul.links { list-style: square; font-size: 0.9em; }
+.evidence a, .evidence .link { overflow-wrap: anywhere; word-break: break-all; }
 footer { color: var(--grey); font-size: 0.85em; margin-top: 24px; }
 @page { size: A4 landscape; margin: 12mm; }
 @media print {
   body { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   main { max-width: none; padding: 0; }
   tr, li { break-inside: avoid; }
-  section.matrix, section.next-steps { break-before: page; }
+  section.matrix, section.next-steps, section.evidence { break-before: page; }
+  .evidence li { break-inside: auto; }
   a { color: inherit; text-decoration: none; }
 }
 """

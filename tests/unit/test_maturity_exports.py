@@ -337,3 +337,283 @@ def test_report_of_an_assessment_without_answers(engine):
         assert "&lt;i&gt;Round&lt;/i&gt;" in page
         assert "No component has a target above its current stage yet." in page
         assert "No gaps with suggested actions." in page
+
+
+# --- importing an assessment that is already here: preview, replace, merge, copy ------------------------------
+
+
+def answer_values(engine, assessment_id):
+    """(respondent, component, current stage, notes) of every answer, to compare databases before and after."""
+    with Session(engine) as session:
+        frame = repository.answers_for(session, assessment_id)
+    return sorted(
+        (r["respondent"], r["component_id"], _stage(r["current_stage"]), _text(r["evidence_notes"]))
+        for r in frame.to_dict("records")
+    )
+
+
+def _text(value):
+    return value if isinstance(value, str) else None
+
+
+def _stage(value):
+    return None if value is None or value is exports.pd.NA else int(value)
+
+
+def changes(mode_preview, change):
+    return sorted((c.respondent, c.component_id) for c in mode_preview.answers if c.change == change)
+
+
+def test_a_new_assessment_previews_as_added_and_imports_as_before(engine, tmp_path):
+    assessment = populate(engine)
+    with Session(engine) as session:
+        document = export_assessment(session, assessment.id)
+    other = make_engine(f"sqlite:///{tmp_path / 'other.sqlite'}")
+    with Session(other) as session:
+        preview = exports.preview_import(session, document)
+    assert preview.existing is None and preview.matched_by is None
+    assert list(preview.modes) == ["new"]
+    new = preview.modes["new"]
+    assert new.respondents_added == ("Asha Ōkafor", "Anonymous respondent (new 1)", "No answers yet")
+    assert new.counts() == {"added": len(FRAMEWORK.component_ids) + 2}
+    assert maturity_fixtures.database_snapshot(other) == {t: [] for t in maturity_fixtures.MATURITY_TABLE_NAMES}
+    other.dispose()
+
+
+def test_replacing_an_assessment_with_its_own_export_changes_nothing_and_round_trips_exactly(engine):
+    assessment = populate(engine)
+    with Session(engine) as session:
+        original = export_assessment_json(session, assessment.id)
+        tokens = [r.resume_token for r in repository.list_respondents(session, assessment.id)]
+        preview = exports.preview_import(session, original)
+    assert preview.existing.id == assessment.id
+    assert preview.matched_by == exports.MATCHED_BY_IDENTIFIER
+    assert list(preview.modes) == ["replace", "merge", "copy"]
+    replace = preview.modes["replace"]
+    assert replace.respondents_added == () and replace.respondents_removed == ()
+    assert replace.counts() == {"unchanged": len(FRAMEWORK.component_ids) + 2}
+    assert preview.modes["merge"].counts() == {"unchanged": len(FRAMEWORK.component_ids) + 2}
+    with Session(engine) as session:
+        replaced = import_assessment(session, original, mode="replace")
+        assert replaced.id == assessment.id  # the same assessment: links to it keep working
+        assert export_assessment_json(session, assessment.id) == original
+        # People who had started keep their resume links.
+        assert [r.resume_token for r in repository.list_respondents(session, assessment.id)] == tokens
+        assert len(repository.list_assessments(session)) == 1
+
+
+def test_replace_makes_the_assessment_exactly_what_the_file_says(engine):
+    assessment = populate(engine)
+    with Session(engine) as session:
+        original = export_assessment_json(session, assessment.id)
+        asha, anonymous, _ = repository.list_respondents(session, assessment.id)
+        repository.save_answer(session, asha.id, "analyses", current_stage=4, evidence_notes="Changed later")
+        repository.save_answer(session, anonymous.id, "analyses", current_stage=None)
+        late = repository.get_or_create_respondent(session, assessment.id, name="Late joiner", role="Nurse")
+        repository.save_answer(session, late.id, "interpretation", current_stage=2)
+        preview = exports.preview_import(session, original)
+    replace = preview.modes["replace"]
+    assert replace.respondents_removed == ("Late joiner",)
+    assert changes(replace, "removed") == [("Late joiner", "interpretation")]
+    assert changes(replace, "changed") == [
+        (f"Anonymous respondent {anonymous.id}", "analyses"),
+        ("Asha Ōkafor", "analyses"),
+    ]
+    analyses = next(c for c in replace.answers if c.respondent == "Asha Ōkafor" and c.component_id == "analyses")
+    assert analyses.component == "Analyses"
+    assert analyses.here.startswith("Current: Thriving") and analyses.in_file.startswith("Current: Developing")
+    with Session(engine) as session:
+        import_assessment(session, original.encode(), mode="replace")
+        assert export_assessment_json(session, assessment.id) == original
+
+
+def test_merge_adds_new_respondents_and_the_newer_answer_wins_for_each_component(engine):
+    assessment = populate(engine)
+    first, second, third = FRAMEWORK.component_ids[:3]
+    with Session(engine) as session:
+        document = export_assessment(session, assessment.id)
+        asha, anonymous, _ = repository.list_respondents(session, assessment.id)
+        # Changed here after the export: this database's answer is newer than the file's.
+        repository.save_answer(session, asha.id, second, current_stage=4, evidence_notes="Newer here")
+        dee = repository.get_or_create_respondent(session, assessment.id, name="Dee", role="Analyst")
+        repository.save_answer(session, dee.id, first, current_stage=1)
+    answers = {a["component_id"]: a for a in document["respondents"][0]["answers"]}
+    answers[first].update(current_stage=3, evidence_notes="Newer in the file", updated_at="2099-01-01T00:00:00+00:00")
+    answers[second].update(current_stage=2, evidence_notes="Older in the file", updated_at="2020-01-01T00:00:00+00:00")
+    anonymous_answers = document["respondents"][1]["answers"]
+    anonymous_answers.append({**answers[third], "evidence_notes": "From the anonymous one"})
+    new_answer = {**answers[first], "current_stage": 2, "evidence_notes": "Bea's view"}
+    document["respondents"].append(
+        {
+            "name": "Bea",
+            "role": "GP",
+            "anonymous": False,
+            "created_at": "2025-06-02T09:00:00+00:00",
+            "answers": [new_answer],
+        }
+    )
+    with Session(engine) as session:
+        preview = exports.preview_import(session, document)
+    merge = preview.modes["merge"]
+    assert merge.respondents_added == ("Bea",)
+    assert merge.respondents_removed == ()
+    assert changes(merge, "changed") == [("Asha Ōkafor", first)]
+    assert changes(merge, "kept") == [("Asha Ōkafor", second)]
+    assert changes(merge, "added") == [(f"Anonymous respondent {anonymous.id}", third), ("Bea", first)]
+    assert merge.counts()["unchanged"] == len(FRAMEWORK.component_ids) - 2 + 2
+    before = dict(((r, c), (s, n)) for r, c, s, n in answer_values(engine, assessment.id))
+
+    with Session(engine) as session:
+        merged = import_assessment(session, json.dumps(document), mode="merge")
+    assert merged.id == assessment.id
+    after = dict(((r, c), (s, n)) for r, c, s, n in answer_values(engine, assessment.id))
+    assert after[("Asha Ōkafor", first)] == (3, "Newer in the file")
+    assert after[("Asha Ōkafor", second)] == (4, "Newer here")
+    assert after[(f"Anonymous respondent {anonymous.id}", third)][1] == "From the anonymous one"
+    assert after[("Dee", first)] == (1, None)  # only here: kept
+    bea = [key for key in after if key[0] == "Bea"]
+    assert bea == [("Bea", first)] and after[("Bea", first)] == (2, "Bea's view")
+    untouched = {key: value for key, value in before.items() if key not in {("Asha Ōkafor", first)}}
+    assert all(after[key] == value for key, value in untouched.items())
+    assert len(after) == len(before) + 2
+    with Session(engine) as session:
+        assert len(repository.list_assessments(session)) == 1
+        assert [r.name for r in repository.list_respondents(session, assessment.id)] == [
+            "Asha Ōkafor",
+            None,
+            "No answers yet",
+            "Dee",
+            "Bea",
+        ]
+
+
+def test_import_as_a_copy_adds_a_second_assessment_with_its_own_identifier(engine):
+    assessment = populate(engine)
+    with Session(engine) as session:
+        original = export_assessment(session, assessment.id)
+        preview = exports.preview_import(session, original)
+        assert preview.modes["copy"].counts() == {"added": len(FRAMEWORK.component_ids) + 2}
+        copied = import_assessment(session, original, mode="copy")
+        assert copied.id != assessment.id and copied.uid != assessment.uid
+        assert copied.title == "Spring round (copy)"
+        again = export_assessment(session, copied.id)
+        assert export_assessment(session, assessment.id) == original  # the original is untouched
+    assert again["respondents"] == original["respondents"]
+    assert {**again["assessment"], "uid": None, "title": None} == {**original["assessment"], "uid": None, "title": None}
+
+
+def test_a_file_without_an_identifier_is_matched_on_organisation_date_and_title(engine, tmp_path):
+    assessment = populate(engine)
+    with Session(engine) as session:
+        document = export_assessment(session, assessment.id)
+    del document["assessment"]["uid"]  # an older or hand-made file
+    with Session(engine) as session:
+        preview = exports.preview_import(session, document)
+        assert preview.existing.id == assessment.id
+        assert preview.matched_by == exports.MATCHED_BY_DETAILS
+        assert any("organisation, date and title" in note for note in preview.notes)
+        with pytest.raises(AssessmentImportError, match="already in the database"):
+            import_assessment(session, document)
+        replaced = import_assessment(session, document, mode="replace")
+        assert replaced.uid == assessment.uid  # this database's identifier is kept
+
+    other = make_engine(f"sqlite:///{tmp_path / 'other.sqlite'}")
+    with Session(other) as session:
+        assert exports.preview_import(session, document).existing is None
+        imported = import_assessment(session, document)
+        assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", imported.uid)
+    other.dispose()
+
+
+@pytest.mark.parametrize("mode", ["replace", "merge"])
+def test_replace_or_merge_with_nothing_to_match_is_refused_and_writes_nothing(engine, mode):
+    assessment = populate(engine)
+    with Session(engine) as session:
+        document = export_assessment(session, assessment.id)
+    document["assessment"]["uid"] = "00000000-0000-4000-8000-000000000000"
+    before = maturity_fixtures.database_snapshot(engine)
+    with Session(engine) as session, pytest.raises(AssessmentImportError, match="not in this database"):
+        import_assessment(session, document, mode=mode)
+    assert maturity_fixtures.database_snapshot(engine) == before
+
+
+def test_a_database_failure_half_way_through_a_replace_leaves_the_assessment_as_it_was(engine, monkeypatch):
+    assessment = populate(engine)
+    with Session(engine) as session:
+        document = export_assessment(session, assessment.id)
+    document["respondents"].pop()
+    add_answers = exports._add_answers
+
+    def fail_after_writing(session, respondent_id, answers):
+        add_answers(session, respondent_id, answers)
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(exports, "_add_answers", fail_after_writing)
+    before = maturity_fixtures.database_snapshot(engine)
+    with Session(engine) as session, pytest.raises(AssessmentImportError, match="nothing was saved: disk full"):
+        import_assessment(session, document, mode="replace")
+    assert maturity_fixtures.database_snapshot(engine) == before
+
+
+@pytest.mark.parametrize("mode", ["replace", "merge", "copy", "new"])
+def test_an_invalid_file_is_rejected_by_the_preview_and_by_every_mode(engine, mode):
+    assessment = populate(engine)
+    with Session(engine) as session:
+        document = export_assessment(session, assessment.id)
+    break_answer("current_stage", 7)(document)
+    before = maturity_fixtures.database_snapshot(engine)
+    with Session(engine) as session:
+        with pytest.raises(AssessmentImportError, match="current stage must be 1-4, got 7"):
+            exports.preview_import(session, document)
+        with pytest.raises(AssessmentImportError, match="current stage must be 1-4, got 7"):
+            import_assessment(session, document, mode=mode)
+    assert maturity_fixtures.database_snapshot(engine) == before
+
+
+# --- evidence in the report ------------------------------------------------------------------------------------
+
+
+def test_report_lists_evidence_notes_and_links_by_component_and_respondent(engine):
+    assessment = populate(engine, notes="<b>Board</b> paper & minutes")
+    long_link = "https://example.org/" + "x" * 300
+    with Session(engine) as session:
+        asha, anonymous, _ = repository.list_respondents(session, assessment.id)
+        repository.save_answer(
+            session,
+            anonymous.id,
+            "analyses",
+            evidence_notes="Line one\nLine two <script>alert(1)</script>",
+            evidence_links=["javascript:alert(1)", long_link, "Shared drive > PHM > analyses"],
+        )
+        page = exports.assessment_report_html(session, assessment.id)
+
+    section = re.search(r'<section class="evidence">(.*?)</section>', page, re.S).group(1)
+    assert "<h2>Evidence from respondents</h2>" in section
+    # Every component with evidence, in framework order, each with the respondents who gave it.
+    headings = re.findall(r"<h3>([^<]+)</h3>", section)
+    assert headings == [c.label for c in FRAMEWORK.components]
+    assert "&lt;b&gt;Board&lt;/b&gt; paper &amp; minutes 0" in section and "<b>Board</b>" not in section
+    assert "<strong>Asha Ōkafor</strong> (PHM lead)" in section
+    # Anonymous respondents stay anonymous: numbered within the assessment, no name, no role.
+    analyses = re.search(r"<h3>Analyses</h3>(.*?)(<h3>|$)", section, re.S).group(1)
+    assert "<strong>Anonymous respondent 1</strong>" in analyses
+    assert "(GP)" not in section
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in analyses and "<script>" not in page
+    assert "Line one\nLine two" in analyses
+    # Only web links become links; anything else is shown as text.
+    assert f'<a href="{long_link}">{long_link}</a>' in analyses
+    assert 'href="javascript' not in page and "javascript:alert(1)" in analyses
+    assert "Shared drive &gt; PHM &gt; analyses" in analyses
+    assert "rated Developing" in section
+
+
+def test_report_says_when_nobody_gave_evidence(engine):
+    with Session(engine) as session:
+        organisation = repository.create_organisation(session, name="Quiet PCN", kind="pcn")
+        assessment = repository.create_assessment(
+            session, organisation_id=organisation.id, assessment_date=date(2025, 1, 1)
+        )
+        respondent = repository.get_or_create_respondent(session, assessment.id, name="Ann")
+        repository.save_answer(session, respondent.id, "analyses", current_stage=2)
+        page = exports.assessment_report_html(session, assessment.id)
+    assert "No respondent has written evidence notes or links yet." in page
