@@ -5,13 +5,16 @@ Run from the project root::
     python -m geodata.build --source ../shared/data
 
 Every output is Parquet (GeoParquet for polygons), small enough to ship in the repository. The app never reads
-the source folder at run time; it reads only what this script writes. See ``geodata/PROVENANCE.md``.
+the source folder at run time; it reads only what this script writes, and a few published figures transcribed by
+hand from a publication's table (``TRANSCRIBED``), which the script checks and lists in the manifest. See
+``geodata/PROVENANCE.md``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -21,10 +24,13 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from phm_core import geoversions
+from phm_core import geoversions, inequalities
 from phm_core.loaders import polygonal_part
 
 OUT_DIR = Path(__file__).resolve().parent / "data"
+#: Published figures that are not in the source folder, transcribed from the publication's table and kept in
+#: ``geodata/data/`` (see PROVENANCE.md); each is checked by its loader before it is listed in the manifest.
+TRANSCRIBED = {inequalities.PUBLISHED_GAP_FILE: inequalities.load_published_england_gaps}
 BRITISH_NATIONAL_GRID = "EPSG:27700"
 WGS84 = "EPSG:4326"
 # Display polygons: simplified in metres (British National Grid), then coordinates snapped to this grid in degrees.
@@ -560,6 +566,12 @@ def write_outputs(source: Path, out_dir: Path = OUT_DIR) -> dict[str, int]:
         path = out_dir / f"boundaries_{level}.parquet"
         frame.to_parquet(path, index=False, compression="zstd", geometry_encoding="WKB")
         sizes[path.name] = path.stat().st_size
+    for name, check in TRANSCRIBED.items():
+        path = out_dir / name
+        if path.resolve() != (OUT_DIR / name).resolve():
+            shutil.copyfile(OUT_DIR / name, path)
+        check(path)
+        sizes[name] = path.stat().st_size
     versions_path = out_dir / "geography_versions.json"
     versions_path.write_text(json.dumps(geography_versions, indent=2) + "\n")
     sizes[versions_path.name] = versions_path.stat().st_size

@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from phm_core.figures import life_expectancy_gap_figure, life_expectancy_trend_figure, plotly_config
-from phm_core.inequalities import (
-    NATIONAL_HEALTHY_LIFE_EXPECTANCY_GAP_SOURCE,
-    NATIONAL_HEALTHY_LIFE_EXPECTANCY_GAP_YEARS,
+from phm_core.figures import (
+    life_expectancy_gap_comparison_figure,
+    life_expectancy_gap_figure,
+    life_expectancy_trend_figure,
+    plotly_config,
 )
 from ui import data, layout, profiles
 from ui.footprint import select_footprint
@@ -14,9 +15,11 @@ footprint, _ = select_footprint()
 content = profiles.inequalities_content(footprint, data.footprint_signature(footprint))
 st.title("Inequalities in life expectancy")
 st.markdown(content["place_sentence"] + " " + " ".join(content["gap_sentences"]))
+healthy = profiles.published_england_gaps("healthy life expectancy")
 st.info(
-    f"For context: across England, healthy life expectancy differs by about {NATIONAL_HEALTHY_LIFE_EXPECTANCY_GAP_YEARS} "
-    f"years between the most and least deprived tenths of neighbourhoods ({NATIONAL_HEALTHY_LIFE_EXPECTANCY_GAP_SOURCE})."
+    f"For context: across England, healthy life expectancy (years lived in good health) is "
+    f"{healthy['Male'].years:.1f} years shorter for men and {healthy['Female'].years:.1f} years shorter for women "
+    f"in the most deprived neighbourhoods than in the least ({healthy['Male'].citation}, {healthy['Male'].period})."
 )
 
 st.subheader("Life expectancy by place")
@@ -37,22 +40,40 @@ else:
     )
 
 st.subheader("The gap between the most and least deprived")
-gaps, england = content["gaps"], content["england_gaps"]
-columns = st.columns(4)
-for index, sex in enumerate(("Female", "Male")):
+gaps, england, published = content["gaps"], content["england_gaps"], content["published_gaps"]
+for sex, noun in (("Female", "women"), ("Male", "men")):
+    here, same, ons = st.columns(3)
     gap = gaps[sex]
-    value = "not measured" if gap["sii"] != gap["sii"] else f"{gap['sii']:.1f} years"
-    columns[index].metric(
-        f"Gap, {'women' if sex == 'Female' else 'men'} (slope index)",
-        value,
-        None if gap["sii"] != gap["sii"] else f"95% CI {gap['lower']:.1f} to {gap['upper']:.1f}",
+    measured = gap["sii"] == gap["sii"]
+    here.metric(
+        f"Gap, {noun} (slope index)",
+        f"{gap['sii']:.1f} years" if measured else "not measured",
+        f"95% CI {gap['lower']:.1f} to {gap['upper']:.1f}" if measured else None,
         delta_color="off",
+        delta_arrow="off",
     )
-    columns[index + 2].metric(
-        f"England, {'women' if sex == 'Female' else 'men'}",
+    same.metric(
+        f"England, {noun} (same practice method)",
         f"{england[sex]['sii']:.1f} years",
         f"95% CI {england[sex]['lower']:.1f} to {england[sex]['upper']:.1f}",
         delta_color="off",
+        delta_arrow="off",
+        help="All of England's GP practices, measured exactly as this footprint's are: the like-for-like comparison.",
+    )
+    ons.metric(
+        f"England, {noun} (ONS published, {published[sex].period})",
+        f"{published[sex].years:.1f} years",
+        "between neighbourhoods",
+        delta_color="off",
+        delta_arrow="off",
+        help=f"{published[sex].citation}: slope index of inequality across {published[sex].deprivation}.",
+    )
+st.markdown(content["england_explanation"])
+if any(g["sii"] == g["sii"] for g in gaps.values()):
+    st.plotly_chart(
+        life_expectancy_gap_comparison_figure(gaps, england, published, where=content["name"]),
+        config=plotly_config(f"life_expectancy_gap_against_england_{footprint.icb_code}"),
+        key="le_gap_england",
     )
 if content["fifths_table"].empty:
     st.info(f"Too few GP practices ({content['practices']}) with published life expectancy to measure the gap here.")

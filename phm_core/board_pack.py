@@ -22,6 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from phm_core.inequalities import PublishedGap, england_gap_explanation, england_gap_sentence
 from phm_core.palettes import (
     DEPRIVATION_DECILE_COLOURS,
     NHS_BLUE,
@@ -105,6 +106,8 @@ class BoardPackContent:
     gaps: dict[str, dict]
     fifths: dict[str, pd.DataFrame]
     inequality_sentences: list[str]
+    england_gaps: dict[str, dict] | None = None  # England's gap by the same practice method (like for like)
+    published_gaps: dict[str, PublishedGap] | None = None  # ONS's published England gap between neighbourhoods
     risk: pd.DataFrame | None = None  # segmentation.risk_summary; None when the synthetic population is not built
     risk_headline: str | None = None
     risk_people: int | None = None
@@ -114,10 +117,23 @@ class BoardPackContent:
     generated_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
 
 
+def published_gap_source(published: dict[str, PublishedGap]) -> str:
+    """The source line of England's published gap: publication, table, period and method."""
+    first = next(iter(published.values()))
+    return (
+        f"{first.citation}: slope index of inequality in {first.measure} at birth across {first.deprivation}, "
+        f"England, {first.period} (released {first.released})."
+    )
+
+
 def sources_for(content: BoardPackContent) -> list[tuple[str, str]]:
     """The pack's sources, with the risk tiers' source for the tiers it shows (model or interim score)."""
     left_out = "Risk tiers" if content.risk_from_model else "Risk tiers (model)"
-    return [(label, text) for label, text in SOURCES if label != left_out]
+    sources = [(label, text) for label, text in SOURCES if label != left_out]
+    if content.published_gaps:
+        at = next(i for i, (label, _) in enumerate(sources) if label == "Life expectancy gap") + 1
+        sources.insert(at, ("England's published life expectancy gap", published_gap_source(content.published_gaps)))
+    return sources
 
 
 # --- charts (matplotlib, PNG) ----------------------------------------------------------------------------------
@@ -215,13 +231,14 @@ def deprivation_map_png(lsoas: pd.DataFrame, boundaries: gpd.GeoDataFrame) -> by
     return _png(figure)
 
 
-def life_expectancy_gap_png(fifths: dict[str, pd.DataFrame], gaps: dict[str, dict]) -> bytes:
-    """Life expectancy by fifth of practice deprivation, women and men, with 95% confidence limits."""
+def life_expectancy_gap_chart(fifths: dict[str, pd.DataFrame], gaps: dict[str, dict]):  # noqa: ANN201
+    """Life expectancy by fifth of practice deprivation, women and men, with 95% limits (a matplotlib Figure).
+
+    The bars start at zero years; the gap between the fifths is in the legend."""
     plt = _pyplot()
     figure, axes = plt.subplots(figsize=(8.5, 3.8))
     colours = {"Female": NHS_BLUE, "Male": "#E69F00"}
     offsets = {"Female": -0.2, "Male": 0.2}
-    lows, highs = [], []
     for sex, frame in fifths.items():
         if frame.empty:
             continue
@@ -231,18 +248,77 @@ def life_expectancy_gap_png(fifths: dict[str, pd.DataFrame], gaps: dict[str, dic
         label = f"{who}: gap {gap['sii']:.1f} years (95% CI {gap['lower']:.1f} to {gap['upper']:.1f})"
         axes.bar(x, frame["life_expectancy"], 0.4, color=colours.get(sex, NHS_MID_GREY), label=label)
         axes.errorbar(x, frame["life_expectancy"], yerr=1.96 * frame["se"], fmt="none", ecolor=NHS_DARK_GREY, capsize=3)
-        lows.append(frame["life_expectancy"].min())
-        highs.append(frame["life_expectancy"].max())
-    if lows:
-        axes.set_ylim(min(lows) - 3, max(highs) + 2)
+    axes.set_ylim(bottom=0)
     axes.set_xticks([1, 2, 3, 4, 5], ["1 most deprived", "2", "3", "4", "5 least deprived"])
     axes.set_xlabel("Fifth of registered patients by practice deprivation (IMD 2019)")
     axes.set_ylabel("Life expectancy at birth (years)")
     axes.set_title("Life expectancy by deprivation of GP practice (bars: 95% confidence limits)")
     axes.grid(axis="y", color=NHS_PALE_GREY)
     axes.set_axisbelow(True)
-    axes.legend(frameon=False, loc="upper left", fontsize=9)
-    return _png(figure)
+    axes.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, fontsize=9)
+    return figure
+
+
+def life_expectancy_gap_png(fifths: dict[str, pd.DataFrame], gaps: dict[str, dict]) -> bytes:
+    """Life expectancy by fifth of practice deprivation, women and men, with 95% confidence limits (PNG)."""
+    return _png(life_expectancy_gap_chart(fifths, gaps))
+
+
+def gap_comparison_chart(  # noqa: ANN201 (a matplotlib Figure)
+    gaps: dict[str, dict], england: dict[str, dict], published: dict[str, PublishedGap], *, where: str
+):
+    """The footprint's gap beside England's by the same practice method (95% limits) and ONS's published gap
+    between neighbourhoods: horizontal bars from zero years, women and men."""
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(7.5, 3.8))
+    period = next(iter(published.values())).period
+    series = [
+        (where, {s: gaps[s] for s in gaps}, NHS_BLUE),
+        ("England, same practice method", england, NHS_MID_GREY),
+        (
+            f"England, ONS published ({period})",
+            {s: {"sii": p.years, "lower": np.nan, "upper": np.nan} for s, p in published.items()},
+            "#AE2573",
+        ),
+    ]
+    rows = {"Female": 0, "Male": 1}
+    height = 0.26
+    for index, (name, values, colour) in enumerate(series):
+        y = np.array([rows[s] for s in rows]) + (index - 1) * height
+        sii = np.array([float(values.get(s, {}).get("sii", np.nan)) for s in rows])
+        lower = np.array([float(values.get(s, {}).get("lower", np.nan)) for s in rows])
+        upper = np.array([float(values.get(s, {}).get("upper", np.nan)) for s in rows])
+        axes.barh(y, np.nan_to_num(sii), height, color=colour, label=name)
+        limits = ~np.isnan(lower)
+        if limits.any():
+            axes.errorbar(
+                sii[limits],
+                y[limits],
+                xerr=[sii[limits] - lower[limits], upper[limits] - sii[limits]],
+                fmt="none",
+                ecolor=NHS_DARK_GREY,
+                capsize=3,
+            )
+        for yy, value, top in zip(y, sii, upper, strict=True):  # the value beyond its upper limit, if any
+            text = "not measured" if np.isnan(value) else f"{value:.1f}"
+            at = 0 if np.isnan(value) else value if np.isnan(top) else top
+            axes.text(at, yy, f"  {text}", va="center", fontsize=9)
+    axes.set_yticks([0, 1], ["Women", "Men"])
+    axes.invert_yaxis()
+    axes.set_xlim(left=0, right=axes.get_xlim()[1] * 1.1)
+    axes.set_xlabel("Gap in life expectancy at birth (years, slope index of inequality)")
+    axes.set_title("The gap against England")
+    axes.grid(axis="x", color=NHS_PALE_GREY)
+    axes.set_axisbelow(True)
+    axes.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, fontsize=9)
+    return figure
+
+
+def gap_comparison_png(
+    gaps: dict[str, dict], england: dict[str, dict], published: dict[str, PublishedGap], *, where: str
+) -> bytes:
+    """:func:`gap_comparison_chart` as a PNG."""
+    return _png(gap_comparison_chart(gaps, england, published, where=where))
 
 
 def risk_pyramid_png(risk: pd.DataFrame) -> bytes:
@@ -350,15 +426,30 @@ def build_sections(content: BoardPackContent) -> list[Section]:
                 )
             )
     has_fifths = any(not f.empty for f in content.fifths.values())
-    sections.append(
-        Section(
-            "How unequal",
-            content.inequality_sentences,
-            gap_figures,
-            [("Life expectancy gap", life_expectancy_gap_png(content.fifths, content.gaps))] if has_fifths else [],
-            sources=dict(SOURCES)["Life expectancy gap"],
+    unequal_text, unequal_images = list(content.inequality_sentences), []
+    england, published = content.england_gaps, content.published_gaps
+    if england and published:
+        for sex, noun in (("Female", "women"), ("Male", "men")):
+            gap = england[sex]
+            measured = gap["sii"] == gap["sii"]
+            gap_figures.append(
+                (
+                    f"England, {noun} (same practice method)",
+                    f"{gap['sii']:.1f} years" if measured else "not measured",
+                    f"ONS published {published[sex].years:.1f} ({published[sex].period})",
+                )
+            )
+            unequal_text.append(england_gap_sentence(gap, published[sex], sex=sex))
+        unequal_text.append(england_gap_explanation(published["Male"]))
+        unequal_images.append(
+            ("Gap against England", gap_comparison_png(content.gaps, england, published, where=content.name))
         )
-    )
+    if has_fifths:
+        unequal_images.append(("Life expectancy gap", life_expectancy_gap_png(content.fifths, content.gaps)))
+    unequal_sources = dict(SOURCES)["Life expectancy gap"]
+    if published:
+        unequal_sources += " England's published gap: " + published_gap_source(published)
+    sections.append(Section("How unequal", unequal_text, gap_figures, unequal_images, sources=unequal_sources))
     if content.risk is not None:
         figures = [
             (

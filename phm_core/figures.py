@@ -131,7 +131,9 @@ def life_expectancy_trend_figure(series: pd.DataFrame, *, names: dict[str, str],
 
 
 def life_expectancy_gap_figure(fifths: dict[str, pd.DataFrame], gaps: dict[str, dict], *, where: str) -> go.Figure:
-    """Life expectancy by fifth of practice deprivation, women and men, with 95% limits and the gap marked."""
+    """Life expectancy by fifth of practice deprivation, women and men, with 95% limits and the gap marked.
+
+    The bars start at zero years (the differences between fifths are in the legend's gap and the hover)."""
     colours = {"Female": NHS_BLUE, "Male": "#E69F00"}
     labels = {1: "1 most deprived", 2: "2", 3: "3", 4: "4", 5: "5 least deprived"}
     figure = go.Figure()
@@ -154,18 +156,79 @@ def life_expectancy_gap_figure(fifths: dict[str, pd.DataFrame], gaps: dict[str, 
                 ),
             )
         )
-    low = min((f["life_expectancy"].min() for f in fifths.values() if not f.empty), default=70)
-    high = max((f["life_expectancy"].max() for f in fifths.values() if not f.empty), default=90)
     figure.update_layout(
         title={"text": f"Life expectancy by deprivation of GP practice, {where}", "x": 0, "font": {"size": 16}},
         font={"family": FONT, "size": 13},
         barmode="group",
-        yaxis={"title": "Life expectancy at birth (years)", "range": [low - 3, high + 2], "gridcolor": "#E8EDEE"},
+        yaxis={"title": "Life expectancy at birth (years)", "rangemode": "tozero", "gridcolor": "#E8EDEE"},
         xaxis={"title": "Fifth of registered patients by practice deprivation (IMD 2019)", "type": "category"},
         legend={"orientation": "h", "yanchor": "top", "y": -0.25, "x": 0},
         plot_bgcolor="white",
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         height=440,
+    )
+    return figure
+
+
+def life_expectancy_gap_comparison_figure(
+    gaps: dict[str, dict], england: dict[str, dict], published: dict, *, where: str
+) -> go.Figure:
+    """The footprint's life expectancy gap beside England's: by the same practice method (like for like, with 95%
+    limits) and ONS's published gap between neighbourhoods (``published``: sex -> ``PublishedGap``).
+
+    Horizontal bars from zero years, women and men; a gap that could not be measured has no bar."""
+    sexes = {"Female": "Women", "Male": "Men"}
+    period = next(iter(published.values())).period if published else ""
+    series = (
+        (where, gaps, NHS_BLUE),
+        ("England, same practice method", england, NHS_MID_GREY),
+    )
+    figure = go.Figure()
+    for name, values, colour in series:
+        sii = [float(values[s]["sii"]) if s in values else float("nan") for s in sexes]
+        half = [
+            (float(values[s]["upper"]) - float(values[s]["lower"])) / 2 if s in values else float("nan") for s in sexes
+        ]
+        lower = [float(values[s]["lower"]) if s in values else float("nan") for s in sexes]
+        upper = [float(values[s]["upper"]) if s in values else float("nan") for s in sexes]
+        figure.add_trace(
+            go.Bar(
+                x=sii,
+                y=list(sexes.values()),
+                orientation="h",
+                name=name,
+                marker_color=colour,
+                error_x={"type": "data", "array": half, "visible": True, "color": "#425563"},
+                customdata=np.column_stack([lower, upper]),
+                hovertemplate="%{y}: %{x:.1f} years (95% CI %{customdata[0]:.1f} to %{customdata[1]:.1f})"
+                "<extra>" + name + "</extra>",
+            )
+        )
+    name = f"England, ONS published ({period})"
+    figure.add_trace(
+        go.Bar(
+            x=[float(published[s].years) for s in sexes],
+            y=list(sexes.values()),
+            orientation="h",
+            name=name,
+            marker_color="#AE2573",
+            hovertemplate="%{y}: %{x:.1f} years between neighbourhoods<extra>" + name + "</extra>",
+        )
+    )
+    figure.update_layout(
+        title={"text": "Gap in life expectancy between most and least deprived", "x": 0, "font": {"size": 16}},
+        font={"family": FONT, "size": 13},
+        barmode="group",
+        xaxis={
+            "title": "Gap in life expectancy at birth (years, slope index)",
+            "rangemode": "tozero",
+            "gridcolor": "#E8EDEE",
+        },
+        yaxis={"autorange": "reversed"},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.25, "x": 0, "traceorder": "normal"},
+        plot_bgcolor="white",
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        height=380,
     )
     return figure
 

@@ -5,22 +5,45 @@
 * The gap: OHID life expectancy per GP practice against the practice's deprivation. Practices are grouped into
   fifths of registered patients by deprivation; the slope index of inequality (phm_core.stats.sii) is fitted
   on the fifths' means with standard errors from the spread between practices, limits by seeded simulation.
+* England's comparators: the same practice-based gap for all of England's practices (the like-for-like
+  comparator), and ONS's published gap between England's most and least deprived neighbourhoods, read from
+  ``geodata/data/ons_life_expectancy_gap_england.csv`` with its source and period (see geodata/PROVENANCE.md).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from phm_core import stats
+from phm_core.settings import GEODATA_DIR
+from phm_core.validation import Column, DataValidationError, Problem, TableSchema, validate_frame
 
-# Context for boards (ONS, Health state life expectancies by national deprivation deciles, England: 2018 to
-# 2020): healthy life expectancy at birth differs by about 19 years between the most and least deprived tenths.
-NATIONAL_HEALTHY_LIFE_EXPECTANCY_GAP_YEARS = 19
-NATIONAL_HEALTHY_LIFE_EXPECTANCY_GAP_SOURCE = (
-    "ONS, Health state life expectancies by national deprivation deciles, England: 2018 to 2020"
-)
 MINIMUM_PRACTICES = 10
+PUBLISHED_GAP_FILE = "ons_life_expectancy_gap_england.csv"
+PUBLISHED_GAP_SCHEMA = TableSchema(
+    name="Published England life expectancy gaps",
+    columns=(
+        Column("measure", "text", pattern="life expectancy|healthy life expectancy"),
+        Column("sex", "text", pattern="Female|Male"),
+        Column("sii_years", "number", minimum=0, maximum=40),
+        Column("period", "text"),
+        Column("area", "text", pattern="England"),
+        Column("deprivation", "text"),
+        Column("publisher", "text"),
+        Column("title", "text"),
+        Column("table", "text"),
+        Column("released", "text", pattern=r"\d{4}-\d{2}-\d{2}"),
+        Column("url", "text", pattern=r"https://\S+"),
+    ),
+    key=("measure", "sex"),
+    min_rows=2,
+)
+#: How publishers are named in a citation.
+PUBLISHER_SHORT_NAMES = {"Office for National Statistics": "ONS"}
 SII_REPETITIONS = 10_000
 
 
@@ -131,4 +154,86 @@ def gap_sentence(gap: dict[str, float | str], *, sex: str, where: str) -> str:
     return (
         f"In {where}, {noun} registered with practices serving the {who} deprived patients are expected to live "
         f"{years} longer than those at the other end of the deprivation scale ({limits}; slope index of inequality)."
+    )
+
+
+@dataclass(frozen=True)
+class PublishedGap:
+    """England's published slope index of inequality for one measure and sex, with its source and period."""
+
+    measure: str  # "life expectancy" or "healthy life expectancy", at birth
+    sex: str
+    years: float
+    period: str  # "2018 to 2020"
+    deprivation: str  # how the areas were ranked, e.g. national deciles of LSOAs by IMD 2019
+    publisher: str
+    title: str
+    table: str
+    released: str
+    url: str
+
+    @property
+    def citation(self) -> str:
+        """'ONS, <title> (Table 1)': the publisher, the publication and the table the figure is from."""
+        publisher = PUBLISHER_SHORT_NAMES.get(self.publisher, self.publisher)
+        return f"{publisher}, {self.title} ({self.table})"
+
+
+def load_published_england_gaps(
+    path: Path | None = None, *, measure: str = "life expectancy"
+) -> dict[str, PublishedGap]:
+    """England's published gap (slope index of inequality) for ``measure``, by sex ("Female", "Male").
+
+    Read from the shipped file of published figures (``geodata/data/ons_life_expectancy_gap_england.csv``, a
+    transcription of the publication's table) and validated: a damaged file is refused with its name.
+    """
+    path = path or GEODATA_DIR / PUBLISHED_GAP_FILE
+    table = validate_frame(pd.read_csv(path, dtype=str), PUBLISHED_GAP_SCHEMA, source=path.name)
+    rows = table.loc[table["measure"] == measure]
+    if set(rows["sex"]) != {"Female", "Male"}:
+        raise DataValidationError(path.name, [Problem(f"needs one row for Female and Male for {measure}", "sex")])
+    return {
+        row.sex: PublishedGap(
+            measure=row.measure,
+            sex=row.sex,
+            years=float(row.sii_years),
+            period=row.period,
+            deprivation=row.deprivation,
+            publisher=row.publisher,
+            title=row.title,
+            table=row.table,
+            released=row.released,
+            url=row.url,
+        )
+        for row in rows.itertuples()
+    }
+
+
+def england_gap_sentence(england: dict[str, float | str], published: PublishedGap, *, sex: str) -> str:
+    """England's two comparators for one sex: the practice-based gap (same method) and the published one."""
+    noun = {"Female": "women", "Male": "men"}.get(sex, "people")
+    if np.isnan(england["sii"]):  # type: ignore[arg-type]
+        same = f"England, by the same practice method: not measured for {noun}."
+    else:
+        same = (
+            f"England, by the same practice method: {england['sii']:.1f} years for {noun} "
+            f"(95% confidence interval {england['lower']:.1f} to {england['upper']:.1f})."
+        )
+    return (
+        f"{same} {PUBLISHER_SHORT_NAMES.get(published.publisher, published.publisher)}'s published gap between "
+        f"England's most and least deprived neighbourhoods: {published.years:.1f} years ({published.period})."
+    )
+
+
+def england_gap_explanation(published: PublishedGap) -> str:
+    """Why England's published gap is larger than the practice-based one, in plain English, with the source."""
+    return (
+        "Two England figures are shown. The practice-based one uses the same method as this footprint's (GP "
+        "practices' life expectancy against their patients' average deprivation, in fifths of patients), so it is "
+        "the fair comparison. The published one "
+        f"({published.citation}) ranks England's neighbourhoods (LSOAs) into tenths by deprivation (IMD 2019) and "
+        f"compares the deaths in each tenth, over {published.period}. A practice's patients come from richer and "
+        "poorer neighbourhoods, so practices' figures are averages that sit closer together: the practice-based "
+        "gap is smaller than the gap between neighbourhoods, and it covers a different period (the latest OHID "
+        "practice estimates, labelled 2020)."
     )

@@ -22,7 +22,7 @@ from maturity import repository
 from maturity.models import AssessmentPublic
 from maturity.scoring import AssessmentResult
 from phm_core import board_pack, geography, segmentation
-from phm_core.figures import age_structure_figure, deprivation_profile_figure, life_expectancy_gap_figure
+from phm_core.figures import age_structure_figure, deprivation_profile_figure, life_expectancy_gap_comparison_figure
 from phm_core.narrative import format_people
 from phm_core.settings import data_dir
 from phm_core.synth.io import population_folder, read_metadata
@@ -241,6 +241,8 @@ def board_pack_content(footprint: geography.Footprint) -> board_pack.BoardPackCo
         gaps=unequal["gaps"],
         fifths=unequal["fifths"],
         inequality_sentences=[unequal["place_sentence"], *unequal["gap_sentences"]],
+        england_gaps=unequal["england_gaps"],
+        published_gaps=unequal["published_gaps"],
         risk=risk_content["risk"] if risk_content else None,
         risk_headline=segmentation.risk_headline(risk_content["risk"]) if risk_content else None,
         risk_people=risk_content["people"] if risk_content else None,
@@ -363,28 +365,38 @@ def need_slide(footprint: geography.Footprint) -> None:
 def inequality_slide(footprint: geography.Footprint) -> None:
     content = inequality(footprint)
     st.title("How unequal")
-    gaps = content["gaps"]
-    columns = st.columns(2)
-    for column, sex, noun in ((columns[0], "Female", "women"), (columns[1], "Male", "men")):
-        gap = gaps[sex]
-        if gap["sii"] != gap["sii"]:
-            column.metric(f"Life expectancy gap, {noun}", "not measured")
-        else:
-            column.metric(
-                f"Life expectancy gap, {noun} (slope index)",
-                f"{gap['sii']:.1f} years",
-                f"95% CI {gap['lower']:.1f} to {gap['upper']:.1f}",
-                delta_color="off",
-                delta_arrow="off",
-            )
-    if content["fifths_table"].empty:
-        st.info(f"Too few GP practices ({content['practices']}) with published life expectancy to measure the gap.")
-    else:
-        figure = life_expectancy_gap_figure(content["fifths"], content["gaps"], where=content["name"])
-        chart(big(figure, height=520), "slide_gap")
+    gaps, england, published = content["gaps"], content["england_gaps"], content["published_gaps"]
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        for sex, noun in (("Female", "women"), ("Male", "men")):
+            gap = gaps[sex]
+            if gap["sii"] != gap["sii"]:
+                st.metric(f"Life expectancy gap, {noun}", "not measured")
+            else:
+                st.metric(
+                    f"Life expectancy gap, {noun} (slope index)",
+                    f"{gap['sii']:.1f} years",
+                    f"95% CI {gap['lower']:.1f} to {gap['upper']:.1f}",
+                    delta_color="off",
+                    delta_arrow="off",
+                )
+        st.markdown(
+            f"**England**, measured the same way: women {england['Female']['sii']:.1f} years, men "
+            f"{england['Male']['sii']:.1f} years. **England's published gap** between its most and least deprived "
+            f"neighbourhoods ({published['Male'].period}): women {published['Female'].years:.1f} years, men "
+            f"{published['Male'].years:.1f} years."
+        )
+    with right:
+        if content["fifths_table"].empty:
+            st.info(f"Too few GP practices ({content['practices']}) with published life expectancy to measure the gap.")
+        figure = life_expectancy_gap_comparison_figure(gaps, england, published, where=content["name"])
+        chart(big(figure, height=560), "slide_gap")
     st.caption(
         "OHID life expectancy at birth by GP practice against practice deprivation (IMD 2019), fifths of registered "
-        "patients; slope index of inequality with 95% limits from 10,000 seeded simulations."
+        "patients; slope index of inequality with 95% limits from 10,000 seeded simulations. England is shown "
+        f"measured the same way (the fair comparison) and as published: {published['Male'].citation}, "
+        "neighbourhoods (LSOAs) in tenths by IMD 2019. Practices mix patients from richer and poorer "
+        "neighbourhoods, so the practice-based gap is smaller than the published one."
     )
 
 

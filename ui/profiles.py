@@ -137,6 +137,12 @@ def practice_life_expectancy() -> pd.DataFrame:
     return loaders.load_practice_life_expectancy()
 
 
+@st.cache_resource(show_spinner=False)
+def published_england_gaps(measure: str = "life expectancy") -> dict[str, inequalities.PublishedGap]:
+    """ONS's published England gap for ``measure`` by sex, from the shipped file (read once, shared)."""
+    return inequalities.load_published_england_gaps(measure=measure)
+
+
 def _places(footprint: geography.Footprint) -> pd.DataFrame:
     lsoas = data.lsoas_of(footprint)
     return lsoas.groupby(["ltla24_code", "ltla24_name"], as_index=False)["pop_total"].sum().sort_values("ltla24_name")
@@ -144,7 +150,8 @@ def _places(footprint: geography.Footprint) -> pd.DataFrame:
 
 @st.cache_data(show_spinner="Measuring the gap ...", max_entries=64)
 def inequalities_content(footprint: geography.Footprint, signature: tuple) -> dict:
-    """Life expectancy by place with England, and the gap by practice deprivation with SII and limits."""
+    """Life expectancy by place with England, and the gap by practice deprivation with SII and limits, beside
+    England's gap by the same method and ONS's published England gap."""
     lsoa = data.lsoa_for(footprint)
     places = _places(footprint)
     names = dict(zip(places["ltla24_code"], places["ltla24_name"], strict=True))
@@ -167,6 +174,7 @@ def inequalities_content(footprint: geography.Footprint, signature: tuple) -> di
     england_gaps = {
         sex: inequalities.life_expectancy_gap(f, rng=np.random.default_rng(2025)) for sex, f in england_fifths.items()
     }
+    published = published_england_gaps()
     table = pd.concat([f.assign(sex=s) for s, f in fifths.items()], ignore_index=True) if fifths else pd.DataFrame()
     return {
         "name": where,
@@ -176,7 +184,10 @@ def inequalities_content(footprint: geography.Footprint, signature: tuple) -> di
         "place_sentence": narrative.life_expectancy_place_narrative(latest, names=names, year=latest_year),
         "fifths": fifths,
         "gaps": gaps,
-        "england_gaps": england_gaps,
+        "england_gaps": england_gaps,  # the same practice method for all England: the like-for-like comparator
+        "published_gaps": published,  # ONS's published gap between England's neighbourhoods, with its source
+        "england_sentences": [inequalities.england_gap_sentence(england_gaps[s], published[s], sex=s) for s in gaps],
+        "england_explanation": inequalities.england_gap_explanation(published["Male"]),
         "gap_sentences": sentences,
         "fifths_table": table,
         "practices": len(footprint_practices),

@@ -62,7 +62,25 @@ def test_the_inequality_slide_gives_the_gap_with_its_confidence_interval(open_pa
     assert women.value.endswith(" years")
     assert "95% CI" in str(women.proto)
     (gap,) = charts(at)
-    assert any(trace.get("error_y") for trace in gap["data"])
+    assert gap["data"][0]["error_x"]["visible"]
+
+
+def test_the_inequality_slide_shows_englands_gap_both_ways(open_page) -> None:
+    # Issue 13, item 4: England's comparator on the slide, labelled for what it is, with the published figure.
+    at = open_page(PAGE, icb="E54000068", slide="4")
+    assert not at.exception
+    text = "\n".join(m.value for m in at.markdown)
+    assert "**England**, measured the same way: women 5.2 years, men 6.5 years." in text
+    assert "between its most and least deprived neighbourhoods (2018 to 2020): women 7.9 years, men 9.7 years" in text
+    assert "Health state life expectancies by national deprivation deciles" in maturity_captions(at)
+    (gap,) = charts(at)
+    assert [trace["name"] for trace in gap["data"]] == [
+        "NHS Norfolk and Suffolk",
+        "England, same practice method",
+        "England, ONS published (2018 to 2020)",
+    ]
+    assert gap["data"][2]["x"] == [7.9, 9.7]
+    assert gap["layout"]["xaxis"]["rangemode"] == "tozero"
 
 
 def test_at_1280x720_type_and_charts_are_scaled_to_fit(open_page) -> None:

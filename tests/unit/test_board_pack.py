@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from phm_core import board_pack
+from phm_core import board_pack, inequalities
 
 pytestmark = pytest.mark.unit
 
@@ -115,6 +115,11 @@ def content(
         gaps=gaps,
         fifths=fifths,
         inequality_sentences=["Women in the least deprived practices live 3.6 years longer (95% CI 2.8 to 4.5)."],
+        england_gaps={
+            "Female": {"sii": 5.2, "lower": 4.9, "upper": 5.5, "significant": True},
+            "Male": {"sii": 6.5, "lower": 6.2, "upper": 6.8, "significant": True},
+        },
+        published_gaps=inequalities.load_published_england_gaps(),
         risk=risk if with_risk else None,
         risk_headline="The **high-risk 5%** account for **38%** of cost." if with_risk else None,
         risk_people=1000 if with_risk else None,
@@ -131,11 +136,17 @@ def test_the_pdf_opens_with_seven_pages_in_order_with_images_limits_sources_and_
     for page, title in zip(texts[1:], board_pack.SECTION_TITLES, strict=True):
         assert page.lstrip().startswith(title.split()[0]), (title, page[:80])
     assert "3.6 years" in texts[3] and "95% CI 2.8 to 4.5" in texts[3]  # the gap with its confidence limits
+    # England beside it: the same practice method (like for like) and ONS's published gap, with source and period
+    unequal = " ".join(texts[3].split())
+    assert "England, men (same practice method)" in unequal and "6.5 years" in unequal
+    assert "ONS published 9.7 (2018 to 2020)" in unequal
+    assert "neighbourhoods" in unequal and "Health state life expectancies by national deprivation deciles" in unequal
     assert "SYNTHETIC DATA" in texts[4] and "50 people" in texts[4]
     assert "Developing" in texts[5] and "indicative only" in texts[5]
     assert "Open Government Licence" in texts[6] and "IMD 2025" in texts[6]
+    assert "England's published life expectancy gap" in texts[6] and "2018 to 2020" in texts[6]
     images = [len(page.images) for page in reader.pages]
-    assert images == [0, 1, 2, 1, 1, 1, 0]  # age; map and profile; gap; pyramid; maturity
+    assert images == [0, 1, 2, 2, 1, 1, 0]  # age; map and profile; gap against England and by fifth; pyramid; maturity
     assert reader.metadata.title == "North ICB: population health board pack"
 
 
@@ -156,7 +167,7 @@ def test_sections_without_data_say_so_and_keep_the_page_count() -> None:
 def test_the_html_is_self_contained_and_escaped() -> None:
     page = board_pack.board_pack_html(content(name="North <ICB> & Co"), attribution=ATTRIBUTION)
     assert page.startswith("<!DOCTYPE html>")
-    assert page.count('src="data:image/png;base64,') == 6
+    assert page.count('src="data:image/png;base64,') == 7
     assert "North &lt;ICB&gt; &amp; Co" in page and "<ICB>" not in page
     assert "95% CI 2.8 to 4.5" in page and "SYNTHETIC DATA" in page and "Open Government Licence" in page
     assert "http://" not in page and "https://" not in page  # nothing loaded from elsewhere
