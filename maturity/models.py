@@ -7,6 +7,12 @@ Tables (all prefixed ``maturity_`` so they can share a database with the rest of
 * ``maturity_assessment``: one round of self-assessment of an organisation on a date, under a framework version.
 * ``maturity_respondent``: a person answering (named with a role, or anonymous) with a secret resume token.
 * ``maturity_answer``: one respondent's answer for one component; unique per (respondent, component).
+* ``maturity_audit``: who changed an assessment or its respondents, when, what, with the values before and after
+  (edits, archiving, restoring, deleting, merging respondents, showing a personal link again). It has no foreign
+  key, so the record of a deleted assessment stays.
+
+An archived assessment (``archived_at`` set) is kept with its answers but left out of lists, results over time and
+comparisons until it is restored.
 
 Geography versions: the NHS configuration of ICBs and places changes (42 ICBs from July 2022, 36 from 1 April
 2026), so everything saved that refers to geography records the version it was made on. Rows saved before
@@ -165,12 +171,19 @@ class Assessment(AssessmentBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     uid: str = Field(max_length=36, description="stable identity across export and import")
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime, description="when it was archived")
 
 
 class AssessmentPublic(AssessmentBase):
     id: int
     uid: str
     created_at: datetime
+    archived_at: datetime | None = None
+
+    @property
+    def is_archived(self) -> bool:
+        """Archived: kept, but left out of lists and results until restored."""
+        return self.archived_at is not None
 
 
 # --- respondent ------------------------------------------------------------------------------------------------
@@ -240,10 +253,48 @@ class AnswerPublic(AnswerBase):
     updated_at: datetime
 
 
+# --- audit trail -----------------------------------------------------------------------------------------------
+
+
+class AuditAction(StrEnum):
+    """What was done to an assessment or its respondents."""
+
+    EDITED = "edited"  # title, date or organisation changed
+    ARCHIVED = "archived"
+    RESTORED = "restored"
+    DELETED = "deleted"
+    RESPONDENTS_MERGED = "respondents_merged"
+    LINK_SHOWN = "link_shown"  # a respondent's personal link shown again to a facilitator
+
+
+class AuditEventBase(SQLModel):
+    assessment_id: int = Field(index=True, description="no foreign key: the record outlives a deleted assessment")
+    assessment_uid: str = Field(max_length=36)
+    assessment_title: str = Field(max_length=200, description="the title after the change")
+    action: AuditAction = Field(sa_type=sa.String(32))
+    actor: str | None = Field(default=None, max_length=320, description="e-mail or name; None without login")
+    before: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    after: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class AuditEvent(AuditEventBase, table=True):
+    __tablename__ = "maturity_audit"
+    __table_args__ = (sa.CheckConstraint(_in("action", AuditAction), name="ck_maturity_audit_action"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class AuditEventPublic(AuditEventBase):
+    id: int
+    at: datetime
+
+
 MATURITY_TABLES: tuple[Any, ...] = (
     Organisation.__table__,
     Assessment.__table__,
     Respondent.__table__,
     Answer.__table__,
+    AuditEvent.__table__,
 )
 TABLE_PREFIX = "maturity_"

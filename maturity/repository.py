@@ -4,6 +4,11 @@ Every write function is one unit of work: it begins a write transaction (taking 
 validates, writes and commits, or rolls back and raises ``ValueError`` (bad input) or ``LookupError`` (no such
 row). Returned models are detached copies, safe to keep in ``st.session_state``.
 
+Changes to an assessment (title, date, organisation, archiving, restoring, deleting) and to its respondents
+(merging two, showing a personal link again) are recorded in the audit trail (``maturity_audit``) in the same
+transaction: who (``actor``: the logged-in user's e-mail or name, None without login), when, what, and the values
+before and after. Read it with :func:`audit_events`.
+
 Answers are saved one at a time with an atomic upsert (``INSERT ... ON CONFLICT (respondent_id, component_id)
 DO UPDATE``, on SQLite and PostgreSQL alike), and only the fields passed are changed, so two browser tabs or two
 people answering at once never lose or duplicate each other's answers.
@@ -16,6 +21,7 @@ import secrets
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final
 
@@ -34,6 +40,9 @@ from maturity.models import (
     Assessment,
     AssessmentPublic,
     AssessmentStatus,
+    AuditAction,
+    AuditEvent,
+    AuditEventPublic,
     Organisation,
     OrganisationKind,
     OrganisationPublic,
@@ -55,6 +64,7 @@ MAX_NAME_LENGTH = 200
 MAX_NOTES_LENGTH = 20_000
 MAX_LINKS = 50
 MAX_LINK_LENGTH = 2_000
+MAX_ACTOR_LENGTH = 320
 RESUME_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
@@ -256,9 +266,16 @@ def list_assessments(
     *,
     organisation_id: int | None = None,
     status: AssessmentStatus | str | None = None,
+    archived: bool | None = False,
 ) -> list[AssessmentPublic]:
-    """Assessments oldest first (by date, then id), optionally of one organisation or one status."""
+    """Assessments oldest first (by date, then id), optionally of one organisation or one status.
+
+    Archived assessments are left out by default; ``archived=True`` lists only them, ``archived=None`` all.
+    """
     statement = select(Assessment)
+    if archived is not None:
+        archived_at = Assessment.archived_at
+        statement = statement.where(archived_at.is_not(None) if archived else archived_at.is_(None))  # type: ignore[union-attr]
     if organisation_id is not None:
         statement = statement.where(Assessment.organisation_id == organisation_id)
     if status is not None:
@@ -275,6 +292,8 @@ def set_assessment_status(session: Session, assessment_id: int, status: Assessme
         raise ValueError(f"status must be one of {', '.join(AssessmentStatus)}, got {status!r}") from None
     with write_transaction(session):
         assessment = _assessment(session, assessment_id)
+        if status == AssessmentStatus.OPEN and assessment.archived_at is not None:
+            raise ValueError(f"'{assessment.title}' is archived: restore it before reopening it")
         assessment.status = status
         session.add(assessment)
         session.flush()
@@ -282,14 +301,148 @@ def set_assessment_status(session: Session, assessment_id: int, status: Assessme
     return public
 
 
-def delete_assessment(session: Session, assessment_id: int) -> None:
-    """Delete an assessment with its respondents and answers."""
+def update_assessment(
+    session: Session,
+    assessment_id: int,
+    *,
+    title: str | _Unset = UNSET,
+    assessment_date: date | _Unset = UNSET,
+    organisation_id: int | _Unset = UNSET,
+    actor: str | None = None,
+) -> AssessmentPublic:
+    """Change an assessment's title, date (the period it describes) or organisation (reassign it), and audit it.
+
+    Only the fields passed change. ``ValueError`` when the title is empty or another assessment of the (new)
+    organisation already has it (case and spaces ignored), or the date is not a date; ``LookupError`` when the
+    assessment or the new organisation does not exist. A call that changes nothing records nothing.
+    """
+    changes: dict[str, Any] = {}
+    if title is not UNSET:
+        changes["title"] = _required_text(title, "title")
+    if assessment_date is not UNSET:
+        if not isinstance(assessment_date, date) or isinstance(assessment_date, datetime):
+            raise ValueError(f"assessment date must be a date, got {assessment_date!r}")
+        changes["assessment_date"] = assessment_date
+    if organisation_id is not UNSET:
+        if isinstance(organisation_id, bool) or not isinstance(organisation_id, int):
+            raise ValueError(f"organisation must be given by its id, got {organisation_id!r}")
+        changes["organisation_id"] = organisation_id
+    actor = _actor(actor)
     with write_transaction(session):
-        _assessment(session, assessment_id)
+        assessment = _assessment(session, assessment_id)
+        if "organisation_id" in changes and session.get(Organisation, changes["organisation_id"]) is None:
+            raise LookupError(f"no organisation with id {changes['organisation_id']}: the assessment was not moved")
+        changed = {name: value for name, value in changes.items() if getattr(assessment, name) != value}
+        if not changed:
+            return AssessmentPublic.model_validate(assessment)
+        new_title = changed.get("title", assessment.title)
+        new_organisation = _organisation(session, changed.get("organisation_id", assessment.organisation_id))
+        _check_title_free(session, new_organisation, new_title, except_id=assessment.id)
+        before, after = {}, {}
+        for name, value in changed.items():
+            old = getattr(assessment, name)
+            if name == "organisation_id":
+                before["organisation_id"], after["organisation_id"] = old, value
+                before["organisation"] = _organisation_text(_organisation(session, old))
+                after["organisation"] = _organisation_text(new_organisation)
+            else:
+                before[name], after[name] = _plain(old), _plain(value)
+            setattr(assessment, name, value)
+        session.add(assessment)
+        session.flush()
+        _audit(session, assessment, AuditAction.EDITED, actor=actor, before=before, after=after)
+        public = AssessmentPublic.model_validate(assessment)
+    return public
+
+
+def archive_assessment(session: Session, assessment_id: int, *, actor: str | None = None) -> AssessmentPublic:
+    """Archive an assessment: closed to answers and left out of lists and results, but kept and restorable.
+
+    ``ValueError`` when it is archived already.
+    """
+    actor = _actor(actor)
+    with write_transaction(session):
+        assessment = _assessment(session, assessment_id)
+        if assessment.archived_at is not None:
+            raise ValueError(f"'{assessment.title}' is already archived")
+        before = {"status": str(AssessmentStatus(assessment.status)), "archived": False}
+        assessment.archived_at = utc_now()
+        assessment.status = AssessmentStatus.CLOSED
+        session.add(assessment)
+        session.flush()
+        _audit(
+            session,
+            assessment,
+            AuditAction.ARCHIVED,
+            actor=actor,
+            before=before,
+            after={"status": str(AssessmentStatus.CLOSED), "archived": True},
+        )
+        public = AssessmentPublic.model_validate(assessment)
+    return public
+
+
+def restore_assessment(session: Session, assessment_id: int, *, actor: str | None = None) -> AssessmentPublic:
+    """Bring an archived assessment back into the lists and results, still closed (reopen it to take answers).
+
+    ``ValueError`` when it is not archived.
+    """
+    actor = _actor(actor)
+    with write_transaction(session):
+        assessment = _assessment(session, assessment_id)
+        if assessment.archived_at is None:
+            raise ValueError(f"'{assessment.title}' is not archived")
+        assessment.archived_at = None
+        session.add(assessment)
+        session.flush()
+        status = str(AssessmentStatus(assessment.status))
+        _audit(
+            session,
+            assessment,
+            AuditAction.RESTORED,
+            actor=actor,
+            before={"status": status, "archived": True},
+            after={"status": status, "archived": False},
+        )
+        public = AssessmentPublic.model_validate(assessment)
+    return public
+
+
+def delete_assessment(session: Session, assessment_id: int, *, actor: str | None = None) -> None:
+    """Delete an assessment with its respondents and answers, for good; the audit trail keeps a record of it."""
+    actor = _actor(actor)
+    with write_transaction(session):
+        assessment = _assessment(session, assessment_id)
         respondents = select(Respondent.id).where(Respondent.assessment_id == assessment_id)
+        n_respondents = len(session.exec(respondents).all())
+        n_answers = len(session.exec(select(Answer.id).where(Answer.respondent_id.in_(respondents))).all())
+        before = {
+            "title": assessment.title,
+            "organisation_id": assessment.organisation_id,
+            "organisation": _organisation_text(_organisation(session, assessment.organisation_id)),
+            "assessment_date": _plain(assessment.assessment_date),
+            "status": str(AssessmentStatus(assessment.status)),
+            "archived": assessment.archived_at is not None,
+            "respondents": n_respondents,
+            "answers": n_answers,
+        }
+        _audit(session, assessment, AuditAction.DELETED, actor=actor, before=before, after={})
         session.exec(sa.delete(Answer).where(Answer.respondent_id.in_(respondents)))
         session.exec(sa.delete(Respondent).where(Respondent.assessment_id == assessment_id))
         session.exec(sa.delete(Assessment).where(Assessment.id == assessment_id))
+
+
+def audit_events(
+    session: Session, *, assessment_id: int | None = None, action: AuditAction | str | None = None
+) -> list[AuditEventPublic]:
+    """The audit trail, oldest first: of one assessment (also after it was deleted), of one kind of action, or all."""
+    statement = select(AuditEvent)
+    if assessment_id is not None:
+        statement = statement.where(AuditEvent.assessment_id == assessment_id)
+    if action is not None:
+        statement = statement.where(AuditEvent.action == AuditAction(action))
+    statement = statement.order_by(AuditEvent.at, AuditEvent.id)
+    return [AuditEventPublic.model_validate(e) for e in session.exec(statement).all()]
 
 
 def framework_for(assessment: AssessmentPublic | Assessment) -> Framework:
@@ -371,6 +524,105 @@ def list_respondents(session: Session, assessment_id: int) -> list[RespondentPub
     """The respondents of an assessment in the order they joined."""
     statement = select(Respondent).where(Respondent.assessment_id == assessment_id).order_by(Respondent.id)
     return [RespondentPublic.model_validate(r) for r in session.exec(statement).all()]
+
+
+def respondents_named(session: Session, assessment_id: int, name: str | None) -> list[RespondentPublic]:
+    """The named respondents of an assessment called ``name``, ignoring case and spaces, in the order they joined.
+
+    Anonymous respondents are never matched. Used to offer a returning person their own response.
+    """
+    wanted = _folded(name)
+    if not wanted:
+        return []
+    return [r for r in list_respondents(session, assessment_id) if not r.is_anonymous and _folded(r.name) == wanted]
+
+
+def returning_respondents(
+    session: Session, assessment_id: int, *, name: str | None, role: str | None
+) -> list[RespondentPublic]:
+    """The respondents of :func:`respondents_named` who also gave this role (case and spaces ignored).
+
+    The check a returning person passes without their personal link: the name and the role they gave before (an
+    empty role matches an empty role). Nothing about the others is returned.
+    """
+    wanted = _folded(role)
+    return [r for r in respondents_named(session, assessment_id, name) if _folded(r.role) == wanted]
+
+
+@dataclass(frozen=True)
+class MergePlan:
+    """Where each answer of two merged respondents comes from: the newer answer for each component wins."""
+
+    keep_id: int
+    merge_id: int
+    from_kept: tuple[str, ...]  # component ids whose answer is the kept respondent's
+    from_merged: tuple[str, ...]  # component ids whose answer comes from the merged respondent
+
+
+def plan_merge(session: Session, *, keep_id: int, merge_id: int) -> MergePlan:
+    """Which answers a merge of ``merge_id`` into ``keep_id`` would keep, without changing anything.
+
+    For each component the answer saved last wins (the kept respondent's when both were saved at the same
+    moment). ``ValueError``/``LookupError`` as :func:`merge_respondents`.
+    """
+    keep, merge = _merge_pair(session, keep_id, merge_id)
+    return _merge_plan(session, keep, merge)
+
+
+def merge_respondents(session: Session, *, keep_id: int, merge_id: int, actor: str | None = None) -> RespondentPublic:
+    """Merge two respondents of one open assessment who are the same person, and audit it.
+
+    The kept respondent keeps their name, role and personal link; the other respondent is removed and their link
+    stops working. For each component the newer answer wins (see :func:`plan_merge`). ``ValueError`` for the same
+    respondent twice, respondents of different assessments or a closed assessment; ``LookupError`` for an unknown id.
+    """
+    actor = _actor(actor)
+    with write_transaction(session):
+        keep, merge = _merge_pair(session, keep_id, merge_id)
+        assessment = _assessment(session, keep.assessment_id)
+        if assessment.status != AssessmentStatus.OPEN:
+            raise ValueError(f"'{assessment.title}' is closed: reopen it to merge respondents")
+        plan = _merge_plan(session, keep, merge)
+        kept_answers = _answers_of(session, keep.id)
+        before = {"kept": _respondent_text(keep, len(kept_answers)), "merged": _respondent_text(merge, None)}
+        before["merged"]["answers"] = len(_answers_of(session, merge.id))
+        replaced = [kept_answers[c].id for c in plan.from_merged if c in kept_answers]
+        if replaced:
+            session.exec(sa.delete(Answer).where(Answer.id.in_(replaced)))
+        if plan.from_merged:
+            session.exec(
+                sa.update(Answer)
+                .where(Answer.respondent_id == merge.id, Answer.component_id.in_(plan.from_merged))
+                .values(respondent_id=keep.id)
+            )
+        session.exec(sa.delete(Answer).where(Answer.respondent_id == merge.id))
+        session.exec(sa.delete(Respondent).where(Respondent.id == merge.id))
+        session.expire_all()
+        after = {
+            "kept": _respondent_text(keep, len(_answers_of(session, keep.id))),
+            "from_merged": list(plan.from_merged),
+        }
+        _audit(session, assessment, AuditAction.RESPONDENTS_MERGED, actor=actor, before=before, after=after)
+        public = RespondentPublic.model_validate(_respondent(session, keep.id))
+    return public
+
+
+def personal_link_token(session: Session, respondent_id: int, *, actor: str | None = None) -> str:
+    """A respondent's resume token, to show their personal link again; recorded in the audit trail (the token is not).
+
+    ``LookupError`` when there is no such respondent.
+    """
+    actor = _actor(actor)
+    with write_transaction(session):
+        respondent = _respondent(session, respondent_id)
+        assessment = _assessment(session, respondent.assessment_id)
+        shown = {
+            "respondent_id": respondent.id,
+            "respondent": _display_name(respondent.id, respondent.name, respondent.is_anonymous),
+        }
+        _audit(session, assessment, AuditAction.LINK_SHOWN, actor=actor, before={}, after=shown)
+        token = respondent.resume_token
+    return token
 
 
 # --- answers ---------------------------------------------------------------------------------------------------
@@ -660,6 +912,88 @@ def _assessment(session: Session, assessment_id: int) -> Assessment:
     if assessment is None:
         raise LookupError(f"no assessment with id {assessment_id}")
     return assessment
+
+
+def _respondent(session: Session, respondent_id: int) -> Respondent:
+    respondent = session.get(Respondent, respondent_id)
+    if respondent is None:
+        raise LookupError(f"no respondent with id {respondent_id}")
+    return respondent
+
+
+def _merge_pair(session: Session, keep_id: int, merge_id: int) -> tuple[Respondent, Respondent]:
+    if keep_id == merge_id:
+        raise ValueError("choose two different respondents: a respondent cannot be merged with the same respondent")
+    keep, merge = _respondent(session, keep_id), _respondent(session, merge_id)
+    if keep.assessment_id != merge.assessment_id:
+        raise ValueError("only two respondents of the same assessment can be merged")
+    return keep, merge
+
+
+def _answers_of(session: Session, respondent_id: int) -> dict[str, Answer]:
+    return {a.component_id: a for a in session.exec(select(Answer).where(Answer.respondent_id == respondent_id)).all()}
+
+
+def _merge_plan(session: Session, keep: Respondent, merge: Respondent) -> MergePlan:
+    kept, merged = _answers_of(session, keep.id), _answers_of(session, merge.id)
+    from_merged = sorted(c for c, a in merged.items() if c not in kept or a.updated_at > kept[c].updated_at)
+    from_kept = sorted(set(kept) - set(from_merged))
+    return MergePlan(keep.id, merge.id, tuple(from_kept), tuple(from_merged))
+
+
+def _respondent_text(respondent: Respondent, answers: int | None) -> dict[str, Any]:
+    return {"id": respondent.id, "name": respondent.name, "role": respondent.role, "answers": answers}
+
+
+def _audit(
+    session: Session,
+    assessment: Assessment,
+    action: AuditAction,
+    *,
+    actor: str | None,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> None:
+    session.add(
+        AuditEvent(
+            assessment_id=assessment.id,
+            assessment_uid=assessment.uid,
+            assessment_title=assessment.title,
+            action=action,
+            actor=actor,
+            before=before,
+            after=after,
+            at=utc_now(),
+        )
+    )
+    session.flush()
+
+
+def _actor(actor: str | None) -> str | None:
+    return _optional_text(actor, "the person making the change", max_length=MAX_ACTOR_LENGTH)
+
+
+def _organisation_text(organisation: Organisation) -> str:
+    return f"{organisation.name} ({OrganisationKind(organisation.kind).value})"
+
+
+def _plain(value: Any) -> Any:
+    """A value as the audit trail stores it (JSON): dates as ISO text."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _folded(text: str | None) -> str:
+    """Text compared ignoring case and runs of spaces ('  Ann  LEE ' and 'ann lee' are the same)."""
+    return " ".join((text or "").split()).casefold()
+
+
+def _check_title_free(session: Session, organisation: Organisation, title: str, *, except_id: int) -> None:
+    titles = session.exec(
+        select(Assessment.title).where(Assessment.organisation_id == organisation.id, Assessment.id != except_id)
+    ).all()
+    clash = next((t for t in titles if _folded(t) == _folded(title)), None)
+    if clash is not None:
+        raise ValueError(f"{organisation.name} already has an assessment called {clash!r}; choose another title")
 
 
 def _respondent_by_token(session: Session, token: str) -> Respondent | None:

@@ -28,7 +28,7 @@ make_assessment = maturity_fixtures.make_assessment
 
 
 def test_migrations_run_at_start_up_and_match_the_models(engine):
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     with engine.connect() as connection:
         context = MigrationContext.configure(
             connection,
@@ -58,7 +58,7 @@ def test_default_database_is_a_sqlite_file_in_the_data_directory(tmp_path, monke
     default = make_engine()
     assert default.dialect.name == "sqlite"
     assert (tmp_path / "data" / "phm_navigator.sqlite").is_file()
-    assert current_revision(default) == "0002"
+    assert current_revision(default) == "0003"
     default.dispose()
 
 

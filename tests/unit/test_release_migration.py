@@ -1,5 +1,7 @@
 """Upgrading a database made by the previous release (before geography versions): nothing is lost or re-pointed.
 
+Revision 0003 of the maturity tables adds archiving and the audit trail: old assessments are not archived.
+
 Two databases: one built here by running only the first revision of each set of tables (maturity, workshop,
 cohorts) and inserting rows with plain SQL, on SQLite and PostgreSQL; and ``data/release_2025_database.sqlite``,
 made by the release's own code (``data/make_release_database.py``). Each is upgraded the way the app does it at
@@ -53,10 +55,11 @@ RELEASE_TABLES = {
 }
 NEW_COLUMNS = {
     "maturity_organisation": {"geography_version": "2024-04", "area_code": None, "area_level": None},
+    "maturity_assessment": {"archived_at": None},  # not archived: every old assessment stays in the lists
     "cohort_saved": {"geography_version": "2024-04"},
     "cohort_export_audit": {"geography_version": "2024-04"},
 }
-HEADS = {"maturity": "0002", "workshop": "0001", "cohort": "0003"}
+HEADS = {"maturity": "0003", "workshop": "0001", "cohort": "0003"}
 MIGRATION_SETS = {
     "maturity": maturity_db.MIGRATIONS_DIR,
     "workshop": workshop_db.MIGRATIONS_DIR,
@@ -404,6 +407,39 @@ def test_the_upgraded_database_keeps_working_for_old_and_new_geography(database_
         restart = start_up(database_url)  # a second start-up changes nothing
         assert revisions(restart) == HEADS
         restart.dispose()
+    finally:
+        engine.dispose()
+
+
+def test_old_assessments_can_be_edited_archived_and_deleted_after_the_upgrade_with_an_audit_trail(
+    database_url: str,
+) -> None:
+    release_database(database_url)
+    engine = start_up(database_url)
+    try:
+        with Session(engine) as s:
+            assert len(maturity.list_assessments(s)) == 2  # none archived by the upgrade
+            closed = maturity.list_assessments(s, status="closed")[0]
+            place = maturity.list_assessments(s, status="open")[0]
+            edited = maturity.update_assessment(s, closed.id, title="Spring 2025 (baseline)", actor="ann@nhs.net")
+            assert (edited.title, edited.uid) == ("Spring 2025 (baseline)", closed.uid)
+            maturity.archive_assessment(s, closed.id)
+            assert [a.id for a in maturity.list_assessments(s)] == [place.id]
+            maturity.restore_assessment(s, closed.id)
+            assert maturity.assessment_results(s, closed.id).n_respondents == 2  # answers kept throughout
+            # Deleting the place's assessment removes its live workshop too (ON DELETE CASCADE) and is recorded.
+            maturity.delete_assessment(s, place.id, actor="ann@nhs.net")
+            assert workshop.list_live_sessions(s) == []
+            [deleted] = maturity.audit_events(s, action="deleted")
+            assert deleted.before["respondents"] == 1 and deleted.assessment_title == "Place workshop"
+            assert [e.action for e in maturity.audit_events(s, assessment_id=closed.id)] == [
+                "edited",
+                "archived",
+                "restored",
+            ]
+        migrate(engine, "maturity", "0002", down=True)  # the audit trail and the archive column go away
+        assert "maturity_audit" not in sa.inspect(engine).get_table_names()
+        assert "archived_at" not in {c["name"] for c in sa.inspect(engine).get_columns("maturity_assessment")}
     finally:
         engine.dispose()
 
