@@ -83,7 +83,6 @@ if live_id is None:
 
 with ui.session() as s:
     live = service.get_live_session(s, live_id)
-    participants = service.list_participants(s, live_id)
     agreements = service.agreements_for(s, live_id)
 is_open = live.is_open_at(ui.service_now())
 
@@ -98,7 +97,7 @@ else:
 
 ui.pace_controls(live, framework)
 ui.visibility_controls(live)
-ui.live_panel(live.id)
+ui.live_panel(live.id)  # the answers and the participant list, refreshed every two seconds
 
 component_id = live.pace_component_id or st.selectbox(
     "Record the agreement for",
@@ -107,10 +106,6 @@ component_id = live.pace_component_id or st.selectbox(
     key="wf_agreement_component",
 )
 ui.agreement_form(live, framework, component_id, agreements)
-
-with st.expander(f"Participants ({len(participants)})", icon=":material/group:"):
-    st.markdown("\n".join(f"- {p.display_name}" for p in participants) or "Nobody has joined yet.")
-    st.caption("Names only: each person's answers are theirs; the room sees the distribution.")
 
 left, middle, right = st.columns(3)
 with left:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 GEODATA_DIR = PROJECT_ROOT / "geodata" / "data"
 DEFAULT_DATA_DIR = PROJECT_ROOT / ".data"
 DATA_DIR_ENV = "PHM_DATA_DIR"
 DATABASE_URL_ENV = "DATABASE_URL"
+TIME_ZONE_ENV = "PHM_TIME_ZONE"
+# Times are stored in UTC and shown in UK time: GMT, or BST (GMT+1) from the last Sunday of March to October's.
+DEFAULT_TIME_ZONE = "Europe/London"
 
 
 def data_dir(*, create: bool = True) -> Path:
@@ -29,6 +33,18 @@ def database_url() -> str:
     if url:
         return url
     return f"sqlite:///{data_dir() / 'phm_navigator.sqlite'}"
+
+
+def display_time_zone() -> ZoneInfo:
+    """Return the time zone times are shown in: ``PHM_TIME_ZONE`` (an IANA name) or UK time (Europe/London).
+
+    Raises ``ValueError`` naming the setting when ``PHM_TIME_ZONE`` is not a time zone the system knows.
+    """
+    name = os.environ.get(TIME_ZONE_ENV) or DEFAULT_TIME_ZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"{TIME_ZONE_ENV}={name!r} is not a known time zone (e.g. Europe/London)") from error
 
 
 # The NHS geography the app opens on, and its default ICB: NHS Norfolk and Suffolk ICB (April 2026). Other

@@ -9,7 +9,7 @@ token, which session the facilitator is running) lives in the URL and ``st.sessi
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -20,13 +20,13 @@ from sqlmodel import Session
 from maturity import exports, figures
 from maturity.framework import Component, Framework
 from maturity.models import AnswerPublic, utc_now
-from phm_core.settings import database_url
+from phm_core.settings import database_url, display_time_zone
 from ui import access
 from ui import maturity as maturity_ui
 from workshop import db as workshop_db
 from workshop import service
 from workshop.figures import qr_code_svg, stage_distribution_figure
-from workshop.models import LiveSessionPublic
+from workshop.models import LiveSessionPublic, ParticipantPublic
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +109,8 @@ def join_panel(live: LiveSessionPublic) -> None:
         )
         st.markdown("or open")
         st.code(url, language=None, wrap_lines=True)
-        st.caption(f"The code works until {live.expires_at:%H:%M on %d %b %Y} (UTC) or until you close the session.")
+        expires = service.local_time_text(live.expires_at, zone=display_time_zone(), with_date=True)
+        st.caption(f"The code works until {expires} or until you close the session.")
     with right:
         svg = qr_code_svg(url)
         if svg:
@@ -273,13 +274,23 @@ def live_panel(live_id: int) -> None:
                 st.plotly_chart(figures.matrix_figure(results.result), key="wf_matrix", config={"displaylogo": False})
             else:
                 st.info("Results are hidden until you reveal them.", icon=":material/visibility_off:")
+        participants_list(results.participants)
         st.caption(f"Updated {live_clock()} - refreshes every two seconds.")
 
     _panel()
 
 
+def participants_list(participants: Sequence[ParticipantPublic]) -> None:
+    """Who has joined, by name, in the order they joined (inside the live panel, so it refreshes with it)."""
+    with st.expander(f"Participants ({len(participants)})", icon=":material/group:", key="wf_participants"):
+        names = "\n".join(f"- {maturity_ui.escape_markdown(p.display_name)}" for p in participants)
+        st.markdown(names or "Nobody has joined yet.")
+        st.caption("Names only: each person's answers are theirs; the room sees the distribution.")
+
+
 def live_clock() -> str:
-    return f"{utc_now():%H:%M:%S} UTC"
+    """The time now, in the app's time zone with UTC beside it: '16:30:05 GMT (16:30:05 UTC)'."""
+    return service.local_time_text(utc_now(), zone=display_time_zone(), seconds=True)
 
 
 def agreement_form(live: LiveSessionPublic, framework: Framework, component_id: str, saved: dict) -> None:

@@ -18,9 +18,9 @@ def stage_distribution_figure(
 ) -> go.Figure:
     """How many people chose each stage for one component, with the room's median now and median target.
 
-    Large type, for a projector. The median current stage is a dark solid line, the median target a green dashed
-    line (a median between two stages sits between their bars); the stage the room agreed on, once recorded, is
-    outlined in yellow.
+    Large type, for a projector. The median current stage is a dark triangle and the median target a green diamond
+    above the bars (a median between two stages sits between their bars), each labelled on the side towards the
+    middle of the chart so the label fits; the stage the room agreed on, once recorded, is outlined in yellow.
     """
     stages = framework.stages
     labels = [f"{s.score} {s.label}" for s in stages]
@@ -55,7 +55,7 @@ def stage_distribution_figure(
                     mode="markers+text",
                     marker={"symbol": symbol, "size": 22, "color": colour},
                     text=[f"{text} {value:g}"],
-                    textposition="middle right",
+                    textposition=median_label_position(value, framework),
                     textfont={"size": 17, "color": colour},
                     hoverinfo="skip",
                     cliponaxis=False,
@@ -81,6 +81,15 @@ def stage_distribution_figure(
         },
     )
     return figure
+
+
+def median_label_position(value: float, framework: Framework) -> str:
+    """Where a median's label goes beside its marker: towards the middle of the chart, so it is never cut off.
+
+    A median in the upper half of the stages is labelled on its left, one in the lower half on its right.
+    """
+    middle = (framework.min_score + framework.max_score) / 2
+    return "middle left" if value > middle else "middle right"
 
 
 def qr_code_svg(url: str, *, size_px: int = 240) -> str | None:

@@ -24,8 +24,9 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import sqlalchemy as sa
@@ -36,6 +37,7 @@ from maturity.framework import Framework
 from maturity.models import AnswerPublic, Assessment, AssessmentStatus, Respondent, utc_now
 from maturity.repository import UNSET, write_transaction
 from maturity.scoring import AssessmentResult, score_assessment
+from phm_core.settings import display_time_zone
 from workshop.models import (
     Agreement,
     AgreementPublic,
@@ -97,6 +99,7 @@ class LiveResults:
     result: AssessmentResult
     answered: dict[str, int]
     agreements: dict[str, AgreementPublic] = field(default_factory=dict)
+    participants: tuple[ParticipantPublic, ...] = ()
 
     @property
     def framework(self) -> Framework:
@@ -130,6 +133,26 @@ def format_code(code: str) -> str:
     return f"{code[:4]} {code[4:]}"
 
 
+def local_time_text(moment: datetime, *, zone: ZoneInfo, with_date: bool = False, seconds: bool = False) -> str:
+    """A time as people in the room read it, with UTC beside it: '16:30 GMT (16:30 UTC)', '16:30 BST (15:30 UTC)'.
+
+    ``with_date`` adds the local date ('16:30 GMT on 29 Nov 2026 (16:30 UTC)'), and the UTC date too when it is
+    another day. A time without a zone is taken to be UTC (as the database stores it).
+    """
+    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    local = utc.astimezone(zone)
+    clock = "%H:%M:%S" if seconds else "%H:%M"
+    text = f"{local.strftime(clock)} {local.tzname()}"
+    if with_date:
+        text += f" on {local:%d %b %Y}"
+    if local.tzname() == "UTC":
+        return text
+    utc_text = f"{utc.strftime(clock)} UTC"
+    if with_date and utc.date() != local.date():
+        utc_text += f" on {utc:%d %b}"
+    return f"{text} ({utc_text})"
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -159,7 +182,7 @@ def start_session(
     if assessment.status != AssessmentStatus.OPEN:
         raise WorkshopError("this assessment is closed: reopen it to run a live session")
     framework = repository.framework_for(assessment)
-    title = _text(title, "title") or f"Live session {now:%d %b %Y %H:%M}"
+    title = _text(title, "title") or f"Live session {now.astimezone(display_time_zone()):%d %b %Y %H:%M %Z}"
     for _attempt in range(5):  # a clash of random codes is vanishingly rare; retry rather than fail
         try:
             with write_transaction(session):
@@ -304,7 +327,8 @@ def live_results(session: Session, live_id: int) -> LiveResults:
     live = get_live_session(session, live_id)
     assessment = repository.get_assessment(session, live.assessment_id)
     framework = repository.framework_for(assessment)
-    ids = list(session.exec(select(Participant.respondent_id).where(Participant.session_id == live_id)).all())
+    participants = tuple(list_participants(session, live_id))
+    ids = [p.respondent_id for p in participants]
     answers = repository.answers_for(session, live.assessment_id)
     answers = answers.loc[answers["respondent_id"].isin(ids)] if ids else answers.iloc[0:0]
     result = score_assessment(answers, framework, respondent_ids=ids)
@@ -316,6 +340,7 @@ def live_results(session: Session, live_id: int) -> LiveResults:
         result=result,
         answered=answered,
         agreements=agreements_for(session, live_id),
+        participants=participants,
     )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -74,6 +75,31 @@ def test_starting_a_session_shows_the_code_the_link_and_the_qr_code(open_page, d
     pytest.importorskip("qrcode")
     (image,) = at.get("image")
     assert "Scan to join" in str(image.proto)
+
+
+def test_the_code_expiry_is_in_uk_time_with_its_zone_and_utc_beside_it(open_page, db, assessment) -> None:
+    at = start(open_page, assessment)
+    with Session(db) as s:
+        (live,) = service.list_live_sessions(s, assessment_id=assessment.id)
+    local = live.expires_at.astimezone(ZoneInfo("Europe/London"))
+    utc = live.expires_at.astimezone(UTC)
+    expected = f"{local:%H:%M} {local:%Z} on {local:%d %b %Y} ({utc:%H:%M} UTC"
+    assert local.tzname() in ("GMT", "BST")
+    (expiry,) = [c.value for c in at.caption if c.value.startswith("The code works until")]
+    assert expiry.startswith(f"The code works until {expected}")
+
+
+def test_the_participant_list_names_everyone_who_has_joined(open_page, db, assessment) -> None:
+    at = start(open_page, assessment)
+    with Session(db) as s:
+        live = service.list_live_sessions(s, assessment_id=assessment.id)[0]
+        for name in ("Ann", "Bob"):
+            service.join_session(s, live.join_code, name=name)
+    at.run()
+    assert not at.exception
+    (expander,) = [e for e in at.expander if e.label.startswith("Participants")]
+    assert expander.label == "Participants (2)"
+    assert "- Ann\n- Bob" in expander.markdown[0].value
 
 
 def test_results_stay_hidden_until_revealed_then_show_the_distribution(open_page, db, assessment) -> None:

@@ -97,6 +97,17 @@ def test_participants_are_respondents_and_answers_count_in_the_assessment(engine
     assert ann.token not in {r.resume_token for r in respondents}  # the participant token is separate
 
 
+def test_live_results_name_everyone_who_has_joined_so_the_list_refreshes_with_the_panel(engine, live) -> None:
+    with Session(engine) as s:
+        assert service.live_results(s, live.id).participants == ()
+    join(engine, live, "Ann")
+    join(engine, live, "Bob")
+    with Session(engine) as s:
+        results = service.live_results(s, live.id)
+    assert [p.display_name for p in results.participants] == ["Ann", "Bob"]  # in the order they joined
+    assert results.n_participants == 2
+
+
 def test_pacing_limits_answers_to_the_current_component_and_hides_results_again(engine, live) -> None:
     ann = join(engine, live, "Ann")
     with Session(engine) as s:
