@@ -112,9 +112,52 @@ class BoardPackContent:
     risk_headline: str | None = None
     risk_people: int | None = None
     risk_from_model: bool = False  # tiers from the fitted risk model rather than the interim points score
+    risk_note: str | None = None  # why the people counted differ from the residents (risk_people_note)
     maturity: MaturitySummary | None = None
     maturity_missing: str | None = None  # why the footprint's own maturity is not shown, and how to start one
     generated_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
+
+
+def risk_people_note(
+    *,
+    name: str,
+    residents: int,
+    fraction: float,
+    generated: int,
+    died: int,
+    opted_out: int,
+    counted: int,
+    index_date: str = "1 April 2024",
+    registered: bool = False,
+) -> str:
+    """Why the people in the risk tiers are not the footprint's residents, in plain English, with every step's count.
+
+    ``generated`` people were made for the footprint (one per Census 2021 resident, or a ``fraction`` sample),
+    ``died`` of them before ``index_date`` (the date risk is predicted from), and ``opted_out`` of those alive have
+    a national data opt-out; ``counted`` are left. For a neighbourhood (PCN) the people are its practices'
+    registered patients (``registered``), not the residents of its area.
+    """
+    if generated - died - opted_out != counted:
+        raise ValueError(f"{generated:,} - {died:,} - {opted_out:,} is not {counted:,}")
+    if registered:
+        made = f"the synthetic patients registered with {name}'s practices ({generated:,} people"
+        made += ")" if fraction >= 1 else f", a {fraction:.0%} sample)"
+        start = f"These are {counted:,} synthetic people: {made}"
+    else:
+        made = (
+            f"one synthetic person for each resident ({generated:,} people)"
+            if fraction >= 1
+            else f"a {fraction:.0%} sample ({generated:,} people)"
+        )
+        start = (
+            f"These are {counted:,} synthetic people, not the {residents:,} residents (Census 2021) of {name}: the "
+            f"synthetic population is {made}"
+        )
+    return (
+        f"{start}; {died:,} of them died before {index_date}, the date risk is predicted from; and the "
+        f"{opted_out:,} who opted out of sharing their health records are left out, as they would be from a real "
+        "extract."
+    )
 
 
 def published_gap_source(published: dict[str, PublishedGap]) -> str:
@@ -460,7 +503,9 @@ def build_sections(content: BoardPackContent) -> list[Section]:
             for tier, row in content.risk.set_index("risk_tier").iterrows()
         ]
         text = [(content.risk_headline or "").replace("**", "")] if content.risk_headline else []
-        if content.risk_people:
+        if content.risk_note:
+            text.append(content.risk_note)
+        elif content.risk_people:
             text.append(f"Risk tiers of {content.risk_people:,} synthetic people living in {content.name}.")
         sections.append(
             Section(
@@ -476,7 +521,10 @@ def build_sections(content: BoardPackContent) -> list[Section]:
         sections.append(
             Section(
                 "Who is at risk",
-                ["The synthetic population of this ICB has not been generated yet, so risk tiers are not shown."],
+                [
+                    "The risk tiers are not shown: this ICB's synthetic population and risk model had not been "
+                    "prepared when the pack was made."
+                ],
                 [],
                 [],
                 caveat=SYNTHETIC_CAVEAT,

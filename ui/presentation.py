@@ -26,6 +26,7 @@ from phm_core.figures import age_structure_figure, deprivation_profile_figure, l
 from phm_core.narrative import format_people
 from phm_core.settings import data_dir
 from phm_core.synth.io import population_folder, read_metadata
+from phm_core.synth.schema import INDEX_DATE
 from ui import data, layout, profiles, synthetic
 from ui import maturity as maturity_ui
 from ui import risk as risk_ui
@@ -113,16 +114,42 @@ def inequality(footprint: geography.Footprint) -> dict:
     return profiles.inequalities_content(footprint, data.footprint_signature(footprint))
 
 
+def prepare_risk(footprint: geography.Footprint) -> None:
+    """Generate the ICB's synthetic people and train its risk models if they are not stored yet, showing progress
+    while that runs and nothing once it is done (a projected slide keeps no status box). Once per ICB, then reused
+    by every page: the Risk stratification page's models are these."""
+    working = st.empty()
+    with working.container():
+        risk_ui.risk_models(footprint.icb_code, seed=synthetic.DEFAULT_SEED)
+    working.empty()
+
+
+def risk_ready(footprint: geography.Footprint) -> bool:
+    """Whether the ICB's synthetic people and risk models are stored (checked without loading either)."""
+    return population_stored(footprint.icb_code) and risk_ui.models_stored(footprint.icb_code)
+
+
 def risk(footprint: geography.Footprint) -> dict:
-    """The synthetic population's segments and risk tiers (generated once per ICB, with progress, then cached)."""
-    synthetic.ensure_population(footprint.icb_code, seed=synthetic.DEFAULT_SEED)
-    return synthetic.segment_content(
-        footprint,
-        False,
-        synthetic.DEFAULT_SEED,
-        synthetic.sample_fraction(),
-        synthetic.GENERATOR_VERSION,
+    """The footprint's people by the fitted model's risk tier, exactly as on the Risk stratification page (opted-out
+    people excluded), with why the count differs from the residents. Call :func:`prepare_risk` first."""
+    person_level = footprint.system if footprint.level == "region" else footprint
+    fraction = synthetic.sample_fraction()
+    content = risk_ui.pyramid_content(person_level, False, synthetic.DEFAULT_SEED, fraction, risk_ui.MODEL_VERSION)
+    counts = synthetic.people_accounting(person_level, synthetic.DEFAULT_SEED, fraction, synthetic.GENERATOR_VERSION)
+    note = board_pack.risk_people_note(
+        name=content["name"],
+        residents=home(person_level)["people"],
+        fraction=fraction,
+        index_date=f"{INDEX_DATE:%-d %B %Y}",
+        registered=person_level.level == "pcn",
+        **counts,
     )
+    if person_level != footprint:
+        note = (
+            f"Person-level figures are made for one ICB at a time, so this shows {content['name']}, not the whole "
+            f"region. {note}"
+        )
+    return {"name": content["name"], "risk": content["summary"], "people": content["people"], "note": note}
 
 
 @dataclass(frozen=True)
@@ -177,13 +204,9 @@ def board_pack_content(footprint: geography.Footprint) -> board_pack.BoardPackCo
     """The pack's content from the pages' caches; the risk tiers only when the synthetic population is stored."""
     content, unequal = home(footprint), inequality(footprint)
     lsoas = data.lsoas_of(footprint)
-    risk_content = None
-    if population_stored(footprint.icb_code):
-        risk_content = dict(risk(footprint))
-        model_risk = risk_ui.model_tier_summary(footprint, include_opted_out=False)
-        if model_risk is not None:  # the fitted model's tiers, as on the Risk stratification page
-            risk_content["risk"] = model_risk
-            risk_content["from_model"] = True
+    # The fitted model's tiers, as on the slide and the Risk stratification page; the buttons that call this are
+    # offered only once they are prepared, so the pack never shows other tiers (or none) by accident.
+    risk_content = risk(footprint) if risk_ready(footprint) else None
     maturity = None
     own = footprint_maturity(footprint)
     assessment, result = own.assessment, own.result
@@ -246,7 +269,8 @@ def board_pack_content(footprint: geography.Footprint) -> board_pack.BoardPackCo
         risk=risk_content["risk"] if risk_content else None,
         risk_headline=segmentation.risk_headline(risk_content["risk"]) if risk_content else None,
         risk_people=risk_content["people"] if risk_content else None,
-        risk_from_model=bool(risk_content and risk_content.get("from_model")),
+        risk_from_model=risk_content is not None,
+        risk_note=risk_content["note"] if risk_content else None,
         maturity=maturity,
         maturity_missing=own.missing,
     )
@@ -262,7 +286,20 @@ def population_stored(icb_code: str) -> bool:
 
 
 def board_pack_buttons(footprint: geography.Footprint) -> None:
-    """Download the board pack as PDF or HTML, made when the button is pressed (never on every rerun)."""
+    """Download the board pack as PDF or HTML, made when the button is pressed (never on every rerun).
+
+    The pack's risk tiers are the fitted model's, as on the slide: until the ICB's synthetic people and risk model
+    are stored, a button prepares them (with progress) before the downloads are offered."""
+    if not risk_ready(footprint):
+        st.caption(
+            "The pack includes the risk tiers from the fitted risk model, as on the 'Who is at risk' slide and the "
+            "Risk stratification page. They are prepared once for this ICB (a synthetic population, then the model; "
+            "a minute or two) and reused afterwards."
+        )
+        if st.button("Prepare the board pack", key="board_pack_prepare", icon=":material/build:", width="stretch"):
+            prepare_risk(footprint)
+            st.rerun()
+        return
     stem = f"phm_navigator_board_pack_{footprint.icb_code}"
 
     def pdf() -> bytes:
@@ -291,10 +328,6 @@ def board_pack_buttons(footprint: geography.Footprint) -> None:
         icon=":material/download:",
         width="stretch",
     )
-    if not population_stored(footprint.icb_code):
-        st.caption(
-            "Open the 'Who is at risk' slide first to include the risk tiers (it builds the synthetic population once)."
-        )
 
 
 # --- slides ----------------------------------------------------------------------------------------------------
@@ -402,25 +435,24 @@ def inequality_slide(footprint: geography.Footprint) -> None:
 
 def risk_slide(footprint: geography.Footprint) -> None:
     st.title("Who is at risk")
-    content = risk(footprint)
     st.warning(
         "SYNTHETIC DATA: modelled people matched to published figures for this ICB, not real patients.",
         icon=":material/science:",
     )
-    model_risk = risk_ui.model_tier_summary(footprint, include_opted_out=False)
-    tiers = content["risk"] if model_risk is None else model_risk
+    prepare_risk(footprint)  # progress while the people are generated and the model trained, then nothing
+    content = risk(footprint)
+    tiers = content["risk"]
     left, right = st.columns([3, 2], gap="large")
     with left:
         chart(big(segmentation.risk_pyramid_figure(tiers), height=540), "slide_pyramid")
     with right:
         headline = segmentation.risk_headline(tiers)
         st.markdown(headline or "The high-risk tier's share is suppressed for this footprint (small numbers).")
-        st.markdown(f"Risk tiers of {content['people']:,} synthetic people: high (top 5%), rising (next 15%), low.")
+        st.markdown("Risk tiers: high (top 5%), rising (next 15%), low (the other 80%).")
+    st.caption(content["note"])
     st.caption(
         "Source: PHM Navigator synthetic population (Census 2021 ages, modelled QOF prevalence, life "
-        "expectancy by deprivation). "
-        + (risk_ui.INTERIM_TIERS_NOTE if model_risk is None else risk_ui.MODEL_TIERS_NOTE)
-        + " Counts of 1 to 7 suppressed."
+        f"expectancy by deprivation). {risk_ui.MODEL_TIERS_NOTE} Counts of 1 to 7 suppressed."
     )
 
 

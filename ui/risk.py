@@ -89,6 +89,11 @@ def stored_models(icb_code: str, *, seed: int = synthetic.DEFAULT_SEED) -> risk.
         return None
 
 
+def models_stored(icb_code: str, *, seed: int = synthetic.DEFAULT_SEED) -> bool:
+    """Whether the ICB's risk models are stored in the data directory (a file check: nothing is loaded)."""
+    return _model_path(icb_code, seed, synthetic.sample_fraction()).exists()
+
+
 def model_tier_summary(
     footprint: geography.Footprint, *, include_opted_out: bool, seed: int = synthetic.DEFAULT_SEED
 ) -> pd.DataFrame | None:

@@ -17,8 +17,9 @@ from phm_core import geography, segmentation
 from phm_core.settings import data_dir
 from phm_core.synth import GENERATOR_VERSION, calibration
 from phm_core.synth.inputs import load_prevalence_targets
-from phm_core.synth.io import load_or_generate, population_folder, read_metadata, read_population
+from phm_core.synth.io import PEOPLE_FILE, load_or_generate, population_folder, read_metadata, read_population
 from phm_core.synth.io import sample_fraction_setting as sample_fraction
+from phm_core.synth.schema import INDEX_DATE
 from ui import data
 
 DEFAULT_SEED = 1
@@ -126,6 +127,25 @@ def segment_content(
         "summary": segmentation.segment_summary(people),
         "risk": segmentation.risk_summary(people),
         "breakdowns": breakdowns,
+    }
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def people_accounting(footprint: geography.Footprint, seed: int, fraction: float, version: str) -> dict[str, int]:
+    """How the footprint's stored synthetic people come down to those counted in its views: everyone generated
+    for it, those who died before the index date, those alive who opted out, and the rest (``counted``)."""
+    folder = population_folder(footprint.icb_code, seed=seed, fraction=fraction, base=data_dir())
+    columns = ["lsoa21_code", "pcn_code", "death_date", "opted_out"]
+    people = segmentation.select_people(
+        pd.read_parquet(folder / PEOPLE_FILE, columns=columns), footprint, data.lsoas_of(footprint)
+    )
+    died = (people["death_date"] < pd.Timestamp(INDEX_DATE)).fillna(False).to_numpy(dtype=bool)
+    opted_out = ~died & people["opted_out"].to_numpy(dtype=bool)
+    return {
+        "generated": len(people),
+        "died": int(died.sum()),
+        "opted_out": int(opted_out.sum()),
+        "counted": int((~died & ~opted_out).sum()),
     }
 
 

@@ -218,7 +218,18 @@ def test_the_board_pack_has_only_the_footprints_own_maturity(open_page) -> None:
     )
 
 
-def test_the_risk_slide_is_labelled_synthetic(open_page, monkeypatch) -> None:
+def pyramid_people(at) -> list:
+    """The people in each risk tier of the page's risk pyramid (the first chart)."""
+    return json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]["x"]
+
+
+def page_text(at) -> str:
+    return "\n".join(e.value for e in (*at.markdown, *at.caption, *at.info, *at.warning))
+
+
+def test_the_risk_slide_on_a_fresh_session_shows_the_risk_pages_tiers_and_no_status_box(open_page, monkeypatch) -> None:
+    # Issue 13, item 6: the slide showed interim tiers until someone had opened the Risk page, then the model's;
+    # and a "Generated N synthetic people" status box stayed on the projected slide.
     monkeypatch.setenv("PHM_SYNTH_FRACTION", "0.02")  # a 2% sample keeps the test fast
     at = open_page(PAGE, **SNEE, slide="5")
     assert not at.exception
@@ -226,17 +237,69 @@ def test_the_risk_slide_is_labelled_synthetic(open_page, monkeypatch) -> None:
     assert "SYNTHETIC DATA" in at.warning[0].value
     (pyramid,) = charts(at)
     assert pyramid["data"][0]["type"] == "funnel"
-    assert any("Interim tiers from a points score" in c.value for c in at.caption)  # no model trained yet
-    risk_page = open_page("risk.py", **SNEE)  # trains and stores the models in the same data directory
-    model = json.loads(risk_page.get("plotly_chart")[0].proto.spec)["data"][0]["x"]
-    at = open_page(PAGE, **SNEE, slide="5")
+    assert pyramid["data"][0]["x"] == pyramid_people(open_page("risk.py", **SNEE))  # the Risk page's tiers
     assert any("fitted emergency admission risk model" in c.value for c in at.caption)
-    (pyramid,) = charts(at)
-    assert pyramid["data"][0]["x"] == model  # the Risk stratification page's tiers
+    assert "Interim tiers" not in page_text(at)
+    assert not at.status  # the progress of generating and training is gone once the slide is drawn
+    assert "Generated" not in page_text(at) and "Trained" not in page_text(at)
 
 
-def test_the_board_pack_can_be_downloaded_from_any_slide(open_page) -> None:
-    at = open_page(PAGE, icb="E54000068", slide="3")
+def test_the_risk_page_first_then_the_slide_and_pack_give_the_same_tiers(open_page, monkeypatch) -> None:
+    from phm_core.geography import Footprint
+    from ui import presentation
+
+    monkeypatch.setenv("PHM_SYNTH_FRACTION", "0.02")
+    model = pyramid_people(open_page("risk.py", **SNEE))
+    at = open_page(PAGE, **SNEE, slide="5")
+    assert not at.exception and not at.status
+    assert pyramid_people(at) == model
+    pack = presentation.board_pack_content(Footprint("E54000023", geography="2024-04"))
+    assert pack.risk_from_model
+    assert pack.risk.set_index("risk_tier").loc[["high", "rising", "low"], "people"].tolist() == model
+
+
+def test_the_risk_slide_explains_why_its_count_differs_from_the_residents(open_page, monkeypatch) -> None:
+    import pandas as pd
+
+    from phm_core.settings import data_dir
+    from phm_core.synth.io import PEOPLE_FILE, population_folder
+    from phm_core.synth.schema import INDEX_DATE
+
+    monkeypatch.setenv("PHM_SYNTH_FRACTION", "0.02")
+    at = open_page(PAGE, **SNEE, slide="5")
+    assert not at.exception
+    folder = population_folder("E54000023", seed=1, fraction=0.02, base=data_dir())
+    people = pd.read_parquet(folder / PEOPLE_FILE, columns=["death_date", "opted_out"])
+    died = people["death_date"].notna() & (people["death_date"] < pd.Timestamp(INDEX_DATE))
+    opted_out = ~died & people["opted_out"].astype(bool)
+    counted = len(people) - int(died.sum()) - int(opted_out.sum())
+    text = page_text(at)
+    assert f"These are {counted:,} synthetic people, not the " in text
+    assert "residents (Census 2021)" in text and "a 2% sample" in text and f"{len(people):,} people" in text
+    assert f"{int(died.sum()):,} of them died before 1 April 2024" in text
+    assert f"the {int(opted_out.sum()):,} who opted out of sharing their health records are left out" in text
+    assert sum(pyramid_people(at)) == counted
+
+
+def test_the_board_pack_is_prepared_with_the_risk_model_before_it_is_offered(open_page, monkeypatch) -> None:
+    monkeypatch.setenv("PHM_SYNTH_FRACTION", "0.02")
+    at = open_page(PAGE, **SNEE, slide="3")
+    assert not at.get("download_button")  # never a pack without (or with other) risk tiers
+    assert any("risk tiers from the fitted risk model" in c.value for c in at.caption)
+    at = at.button(key="board_pack_prepare").click().run()
+    assert not at.exception
     labels = [button.proto.label for button in at.get("download_button")]
     assert labels == ["Board pack (PDF)", "Board pack (HTML)"]
-    assert any("Open the 'Who is at risk' slide first" in c.value for c in at.caption)
+    assert not at.status
+    slide = open_page(PAGE, **SNEE, slide="5")  # already prepared: drawn straight away, the same tiers as the pack
+    assert not slide.status
+    assert pyramid_people(slide) == pyramid_people(open_page("risk.py", **SNEE))
+
+
+def test_the_board_pack_can_be_downloaded_from_any_slide(open_page, monkeypatch) -> None:
+    monkeypatch.setenv("PHM_SYNTH_FRACTION", "0.02")
+    open_page(PAGE, **SNEE, slide="5")  # prepares the synthetic population and the risk model
+    at = open_page(PAGE, **SNEE, slide="3")
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert labels == ["Board pack (PDF)", "Board pack (HTML)"]
+    assert not any("Open the 'Who is at risk' slide first" in c.value for c in at.caption)

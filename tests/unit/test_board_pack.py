@@ -155,7 +155,7 @@ def test_sections_without_data_say_so_and_keep_the_page_count() -> None:
     pdf = board_pack.board_pack_pdf(content(with_risk=False, with_maturity=False), attribution=ATTRIBUTION)
     texts = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages]
     assert len(texts) == 7
-    assert "has not been generated yet" in texts[4] and "SYNTHETIC DATA" in texts[4]
+    assert "risk tiers are not shown" in texts[4] and "SYNTHETIC DATA" in texts[4]
     assert board_pack.NO_MATURITY in texts[5]
     missing = "North ICB has no maturity self-assessment yet. To start one, open Maturity > Assessments."
     page = board_pack.board_pack_html(
@@ -183,3 +183,31 @@ def test_the_risk_source_names_the_tiers_shown() -> None:
     assert "interim points-based risk score" in interim and "fitted emergency admission risk model" not in interim
     fitted = board_pack.board_pack_html(replace(content(), risk_from_model=True), attribution=ATTRIBUTION)
     assert "fitted emergency admission risk model" in fitted and "interim points-based" not in fitted
+
+
+def test_the_risk_note_explains_every_step_from_residents_to_people_counted() -> None:
+    note = board_pack.risk_people_note(
+        name="North ICB",
+        residents=1_000_000,
+        fraction=0.05,
+        generated=50_000,
+        died=900,
+        opted_out=2_500,
+        counted=46_600,
+    )
+    assert note == (
+        "These are 46,600 synthetic people, not the 1,000,000 residents (Census 2021) of North ICB: the synthetic "
+        "population is a 5% sample (50,000 people); 900 of them died before 1 April 2024, the date risk is predicted "
+        "from; and the 2,500 who opted out of sharing their health records are left out, as they would be from a "
+        "real extract."
+    )
+    whole = board_pack.risk_people_note(
+        name="North ICB", residents=1_000, fraction=1, generated=1_000, died=10, opted_out=30, counted=960
+    )
+    assert "one synthetic person for each resident (1,000 people)" in whole
+    with pytest.raises(ValueError, match="is not"):
+        board_pack.risk_people_note(
+            name="North ICB", residents=1_000, fraction=1, generated=1_000, died=10, opted_out=30, counted=1_000
+        )
+    pack = board_pack.board_pack_html(replace(content(), risk_note=whole), attribution=ATTRIBUTION)
+    assert "one synthetic person for each resident" in pack and "Risk tiers of 1,000 synthetic people" not in pack
