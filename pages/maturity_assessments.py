@@ -4,8 +4,8 @@ from datetime import date
 
 import streamlit as st
 
-from maturity import exports, repository
-from ui import access, layout
+from maturity import repository
+from ui import access, layout, maturity_import
 from ui import maturity as ui
 
 footprint, lsoa, _ = ui.start_page()
@@ -144,27 +144,5 @@ for row in overview:
             st.caption("Questionnaire link for colleagues (each person gets their own resume link when they start):")
             st.code(ui.page_url(ui.QUESTIONNAIRE_PAGE, assessment=assessment.id), language=None)
 
-st.subheader("Import an assessment")
-st.markdown(
-    "A whole assessment exported as JSON from PHM Navigator (Results page, *Whole assessment (JSON)*). The file "
-    "is checked first: a file with problems is rejected with the reasons, and nothing is written."
-)
-upload = st.file_uploader("Assessment file (JSON)", type=["json"], key="ma_import_file")
-if (
-    upload is not None
-    and st.button("Import", key="ma_import", icon=":material/upload:")
-    and access.require(access.Permission.WRITE, action="import an assessment")
-):
-    try:
-        with ui.session() as s:
-            imported = exports.import_assessment(s, upload.getvalue())
-    except ValueError as error:  # AssessmentImportError: every problem with its place in the file
-        st.error(
-            f"**{ui.escape_markdown(upload.name)} was not imported**: {ui.problems_markdown(str(error))}",
-            icon=":material/error:",
-        )
-    else:
-        st.session_state[ui.ASSESSMENT_STATE] = imported.id
-        ui.flash(f"Imported '{imported.title}' ({imported.assessment_date:%d %b %Y}) from {upload.name}.")
-        st.rerun()
+maturity_import.import_section()
 layout.footer()
