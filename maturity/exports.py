@@ -552,7 +552,12 @@ def preview_import(session: Session, document: str | bytes | Mapping[str, Any]) 
                 f"{existing.framework_id}@{existing.framework_version}, so it cannot be merged: replace it or import "
                 "it as a copy."
             )
-        if existing.status == AssessmentStatus.CLOSED:
+        if getattr(existing, "archived_at", None) is not None:
+            notes.append(
+                "The assessment here is archived; replacing or merging changes it and it stays archived (restore it "
+                "on this page to see it in the lists again)."
+            )
+        elif existing.status == AssessmentStatus.CLOSED:
             notes.append("The assessment here is closed; an import still changes it (it stays closed).")
         modes["copy"] = _adding_preview("copy", plan, framework)
     return ImportPreview(
@@ -848,6 +853,8 @@ def _replace(session: Session, plan: Mapping[str, Any], existing: Assessment) ->
     existing.organisation_id = _find_or_create_organisation(session, plan["organisation"])
     for field in ("title", "assessment_date", "status", "created_at", "framework_id", "framework_version"):
         setattr(existing, field, plan[field])
+    if getattr(existing, "archived_at", None) is not None:
+        existing.status = AssessmentStatus.CLOSED  # an archived assessment stays closed until it is restored
     session.add(existing)
     for answer in answers.values():
         session.delete(answer)

@@ -617,3 +617,18 @@ def test_report_says_when_nobody_gave_evidence(engine):
         repository.save_answer(session, respondent.id, "analyses", current_stage=2)
         page = exports.assessment_report_html(session, assessment.id)
     assert "No respondent has written evidence notes or links yet." in page
+
+
+def test_the_preview_says_when_the_assessment_here_is_closed_or_archived(engine):
+    assessment = populate(engine)
+    with Session(engine) as session:
+        document = export_assessment(session, assessment.id)
+        assert exports.preview_import(session, document).notes == ()
+        repository.set_assessment_status(session, assessment.id, "closed")
+        assert "closed" in exports.preview_import(session, document).notes[0]
+        repository.archive_assessment(session, assessment.id)
+        (note,) = exports.preview_import(session, document).notes
+        assert "archived" in note
+        import_assessment(session, document, mode="replace")
+        replaced = repository.get_assessment(session, assessment.id)
+        assert replaced.archived_at is not None and replaced.status == "closed"  # the file says open
