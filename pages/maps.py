@@ -1,14 +1,19 @@
-"""Map: deprivation, population, rurality and air quality at LSOA, MSOA, place or sub-ICB level."""
+"""Map: deprivation, population, rurality and air quality at LSOA, MSOA, place or sub-ICB level.
+
+``?map_level=sub_icb&layer=imd_score`` in the URL (beside the footprint's ``?icb=...``) opens that map.
+"""
 
 import streamlit as st
 
 from phm_core.figures import plotly_config, static_map_figure
 from phm_core.narrative import map_narrative
-from phm_core.profiles import MAP_LEVELS, MEASURES, measures_for
-from ui import data, layout, profiles
+from phm_core.profiles import MAP_LEVELS, MEASURES, legend_note, measures_for
+from ui import data, layout, map_view, profiles
 from ui.footprint import select_footprint
 
+link = map_view.read_link()  # ?map_level=&layer= (read before the footprint picker rewrites the URL)
 footprint, lsoa = select_footprint()
+map_view.open_link(link)
 signature = data.footprint_signature(footprint)
 st.title("Map")
 
@@ -21,6 +26,7 @@ if st.session_state.get("map_measure") not in choices:
 measure_key = controls[1].selectbox(
     "Show", choices, format_func=lambda k: f"{MEASURES[k].group}: {MEASURES[k].label}", key="map_measure"
 )
+map_view.write_link(level, measure_key)
 show_practices = controls[2].toggle("GP practices", value=True, key="map_practices")
 measure = MEASURES[measure_key]
 
@@ -45,7 +51,8 @@ st.markdown(
 
 deck, legend, static = profiles.measure_map(footprint, level, measure_key, show_practices, signature)
 st.pydeck_chart(deck, height=560, key="profile_map")
-st.markdown(profiles.legend_html(legend), unsafe_allow_html=True)
+note = legend_note(table.set_index("code")[measure_key], measure, noun=noun)
+st.markdown(profiles.legend_html(legend, note=note), unsafe_allow_html=True)
 st.caption(
     measure.label
     + (f". {measure.note}" if measure.note else "")

@@ -32,7 +32,9 @@ LEVEL_KEYS: dict[str, tuple[str, str]] = {
     "sub_icb": ("sub_icb_code", "sub_icb_label"),
 }
 
-# Colour-blind-safe ColorBrewer schemes, five classes, light (low) to dark (high).
+# Colour-blind-safe ColorBrewer schemes, five classes, light (low) to dark (high). Fewer areas get fewer classes
+# (see class_count), spread over the same scheme.
+MAX_CLASSES = 5
 SEQUENTIAL: dict[str, tuple[str, ...]] = {
     "deprivation": ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"),
     "people": ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"),
@@ -242,19 +244,76 @@ def colour_measure(values: pd.Series, measure: Measure) -> tuple[list[list[int]]
         finite = numbers.dropna()
         if finite.empty:
             return [hex_to_rgb(grey)] * len(values), [LegendEntry(grey, "no data")]
-        edges = np.unique(np.quantile(finite, np.linspace(0, 1, len(scheme) + 1)))
-        if len(edges) < 2:
-            edges = np.array([finite.min(), finite.max() + 1e-9])
+        if finite.nunique() == 1:  # one area (or all alike): one colour, nothing to compare
+            shade = _shades(scheme, 1)[0]
+            colours = [shade if pd.notna(v) else grey for v in numbers]
+            legend = [LegendEntry(shade, f"{measure.fmt.format(finite.iloc[0])} ({_areas(len(finite))})")]
+            return [hex_to_rgb(c) for c in colours], legend
+        classes = class_count(len(finite))
+        edges = np.unique(np.quantile(finite, np.linspace(0, 1, classes + 1)))
         bins = np.clip(np.searchsorted(edges, numbers.to_numpy(), side="right") - 1, 0, len(edges) - 2)
-        shades = list(scheme[len(scheme) - (len(edges) - 1) :]) if len(edges) - 1 < len(scheme) else list(scheme)
+        shades = _shades(scheme, len(edges) - 1)
         if reverse:
             shades = shades[::-1]
         colours = [shades[b] if pd.notna(v) else grey for b, v in zip(bins, numbers, strict=True)]
+        counts = np.bincount(bins[numbers.notna().to_numpy()], minlength=len(edges) - 1)
         legend = [
-            LegendEntry(shades[i], f"{measure.fmt.format(edges[i])} to {measure.fmt.format(edges[i + 1])}")
+            LegendEntry(
+                shades[i],
+                f"{measure.fmt.format(edges[i])} to {measure.fmt.format(edges[i + 1])} ({_areas(int(counts[i]))})",
+            )
             for i in range(len(edges) - 1)
         ]
     return [hex_to_rgb(c) for c in colours], legend
+
+
+def class_count(areas: int) -> int:
+    """How many colour classes a map of ``areas`` areas gets: at most half the areas, at least two, at most five.
+
+    Five classes on three areas would give each area its own colour and suggest a spread the data do not have.
+    One area gets one colour.
+    """
+    if areas <= 1:
+        return 1
+    return min(MAX_CLASSES, max(2, areas // 2))
+
+
+def _shades(scheme: tuple[str, ...], classes: int) -> list[str]:
+    """``classes`` shades spread over the scheme from its lightest to its darkest."""
+    if classes >= len(scheme):
+        return list(scheme)
+    if classes == 1:
+        return [scheme[len(scheme) // 2]]
+    return [scheme[round(i * (len(scheme) - 1) / (classes - 1))] for i in range(classes)]
+
+
+def _areas(count: int) -> str:
+    return f"{count:,} area" + ("" if count == 1 else "s")
+
+
+def legend_note(values: pd.Series, measure: Measure, *, noun: str) -> str:
+    """One sentence under a sequential map's legend: the range of the values across the areas and the classes.
+
+    ``noun`` names the areas in the plural ('sub-ICB locations'). Deciles (a national scale) and categories need
+    no note: an empty string.
+    """
+    if measure.kind != "sequential":
+        return ""
+    numbers = pd.to_numeric(values, errors="coerce")
+    finite = numbers.dropna()
+    if finite.empty:
+        return f"No figures for these {noun}."
+    if len(finite) == 1:
+        return (
+            f"One {noun.removesuffix('s')}: {measure.fmt.format(finite.iloc[0])}. "
+            "Choose a level with more areas to compare."
+        )
+    low, high = measure.fmt.format(finite.min()), measure.fmt.format(finite.max())
+    where = f"across the {len(finite):,} {noun}" + (" with figures" if finite.size < numbers.size else "")
+    if finite.nunique() == 1:
+        return f"All {len(finite):,} {noun} have the same value, {low}."
+    classes = len(colour_measure(finite, measure)[1])
+    return f"From {low} to {high} {where}; {classes} colour classes, each with about the same number of areas."
 
 
 def dissolve_by(lsoa_shapes: gpd.GeoDataFrame, lsoas: pd.DataFrame, *, level: MapLevel) -> gpd.GeoDataFrame:

@@ -6,6 +6,8 @@ resources so the same object comes back for the same choice and the map keeps it
 
 from __future__ import annotations
 
+import html
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -69,15 +71,16 @@ def measure_map(
     return deck, legend, static
 
 
-def legend_html(legend: list[profiles.LegendEntry]) -> str:
-    """A compact HTML legend of coloured squares."""
+def legend_html(legend: list[profiles.LegendEntry], *, note: str = "") -> str:
+    """A compact HTML legend of coloured squares, with an optional sentence under it (e.g. the range shown)."""
     items = "".join(
         f'<span style="display:inline-flex;align-items:center;margin:0 14px 4px 0;">'
         f'<span style="width:14px;height:14px;background:{e.colour};border:1px solid #768692;'
         f'display:inline-block;margin-right:6px;"></span>{e.label}</span>'
         for e in legend
     )
-    return f'<div style="font-size:0.85rem;line-height:1.6;">{items}</div>'
+    below = f'<div style="color:#425563;">{html.escape(note)}</div>' if note else ""
+    return f'<div style="font-size:0.85rem;line-height:1.6;">{items}{below}</div>'
 
 
 @st.cache_data(show_spinner=False)
