@@ -798,6 +798,23 @@ PSEUDONYMISED_COLUMNS: tuple[str, ...] = (
     "risk_tier",
     "risk_percent",
 )
+#: What each column of the pseudonymised list means, shown beside its download (and in docs/risk_and_cohorts.md).
+PSEUDONYMISED_COLUMN_NOTES: dict[str, str] = {
+    "person_id": "Pseudonymised identifier: the practice re-identifies the person from it; it is not an NHS number.",
+    "practice_code": "The GP practice the person is registered with (ODS code).",
+    "age_band": "Age band on the index date (1 April 2024).",
+    "sex": "Sex as recorded (F or M).",
+    "segment": "Bridges to Health segment.",
+    "risk_tier": "High (top 5% by risk across the ICB), rising (next 15%) or low.",
+    "risk_percent": (
+        "Chance of an emergency admission in the next 12 months, as a whole percentage from 1 to 99. From the "
+        "calibrated risk model; no one is certain to be admitted or not to be, so the few risks that calibration "
+        "alone would put at 0% or 100% are set to the smoothed admission rate of the people at that end, and every "
+        "risk is kept between 1% and 99% (see docs/risk_and_cohorts.md)."
+    ),
+}
+#: The whole percentages a risk is shown as: never 0% or 100%.
+RISK_PERCENT_RANGE: tuple[int, int] = (1, 99)
 #: Columns that identify a person directly or nearly so: never in an export.
 DIRECT_IDENTIFIERS: tuple[str, ...] = (
     "name",
@@ -813,8 +830,9 @@ DIRECT_IDENTIFIERS: tuple[str, ...] = (
 def pseudonymised_list(people: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
     """The cohort as a pseudonymised list for the practices to re-identify for direct care.
 
-    One row per person: pseudonymised identifier, practice, age band, sex, segment, risk tier and risk (percent,
-    whole numbers), ordered by practice and then highest risk. No direct identifiers.
+    One row per person: pseudonymised identifier, practice, age band, sex, segment, risk tier and risk (whole
+    percent, from 1 to 99: ``PSEUDONYMISED_COLUMN_NOTES``), ordered by practice and then highest risk. No direct
+    identifiers.
     """
     chosen = people.loc[np.asarray(mask, dtype=bool)]
     risk = (
@@ -830,7 +848,9 @@ def pseudonymised_list(people: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
             "sex": chosen["sex"].astype("string").to_numpy(),
             "segment": chosen["segment"].astype("string").map(SEGMENT_LABELS).to_numpy(),
             "risk_tier": chosen["risk_tier"].astype("string").to_numpy(),
-            "risk_percent": pd.array(np.round(risk * 100), dtype="Float64").astype("Int64"),
+            "risk_percent": pd.array(np.clip(np.round(risk * 100), *RISK_PERCENT_RANGE), dtype="Float64").astype(
+                "Int64"
+            ),
         }
     )
     table = table.sort_values(

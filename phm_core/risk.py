@@ -14,7 +14,8 @@ Three models are compared on people held out from fitting and calibration:
 * ``gradient_boosting``: scikit-learn's HistGradientBoostingClassifier on every feature.
 
 Each is calibrated (isotonic regression by default) on a share of the training people it was not fitted on, so its
-probabilities can be read as risks. The model card reports discrimination (AUROC with a Hanley-McNeil interval,
+probabilities can be read as risks, and then kept within a plausible range: no one's risk is 0 or 1 (see
+``AdmissionRiskModel``). The model card reports discrimination (AUROC with a Hanley-McNeil interval,
 average precision), calibration (observed against predicted by tenths of risk, calibration-in-the-large, the mean
 absolute calibration error), sensitivity and positive predictive value for the top 0.5%, 5% and 20%, and the same
 by deprivation quintile, sex and age band. Every count shown is suppressed with phm_core.stats.suppress.
@@ -53,7 +54,7 @@ from phm_core.stats import suppress
 from phm_core.synth.schema import CONDITION_NAMES, FRAILTY_CATEGORIES, SMOKING_STATUSES, activity_column
 
 #: Bump when features, models or the model card change: a stored model of another version is retrained.
-RISK_MODEL_VERSION = "1"
+RISK_MODEL_VERSION = "2"
 SYNTHETIC_LABEL = "SYNTHETIC"
 FONT = "Frutiger, Arial, Helvetica, sans-serif"
 
@@ -103,6 +104,10 @@ EQUITY_DIMENSIONS: dict[str, str] = {
     "sex": "Sex",
     "age_band": "Age band",
 }
+#: The bounds of the plausible range: a risk is never below 1% nor above 99% (nobody is certain to be admitted, or
+#: not to be), and a rounded percentage is never 0 or 100.
+LOWEST_RISK = 0.01
+HIGHEST_RISK = 0.99
 LEAKY_SUFFIXES: tuple[str, ...] = ("_y2",)
 LEAKY_COLUMNS: tuple[str, ...] = ("death_date", "intervention", "intervention_date")
 
@@ -175,6 +180,12 @@ class AdmissionRiskModel(ClassifierMixin, BaseEstimator):
     ``fit(people, y)`` builds the features (``risk_features``), fits the model on a share of the people and
     calibrates its probabilities on the rest (``calibration_share``); ``predict_proba(people)`` returns the
     calibrated probabilities. Learned attributes end in ``_`` (scikit-learn convention).
+
+    Calibration alone can say 0 or 1: isotonic regression gives each step of its curve the share admitted among
+    the calibration people on it, and the end steps rest on a few people (3 to 50 in a 5% sample) who were all
+    admitted, or none were. Nobody is certain to be admitted, or not to be, so risks are kept within
+    ``risk_range_`` (see ``plausible_risk_range``). Only the end steps move; the order of everyone and the
+    calibration by tenths are unchanged.
 
     Parameters
     ----------
@@ -260,23 +271,50 @@ class AdmissionRiskModel(ClassifierMixin, BaseEstimator):
         self.estimator_ = self._make_estimator(self.feature_names_).fit(fit_x, fit_y)
         self.calibrator_ = CalibratedClassifierCV(FrozenEstimator(self.estimator_), method=self.calibration)
         self.calibrator_.fit(calibrate_x, calibrate_y)
+        self.risk_range_ = plausible_risk_range(self.calibrator_.predict_proba(calibrate_x)[:, 1], calibrate_y)
         self.classes_ = np.array([False, True])
         self.n_fitted_ = len(fit_y)
         self.n_calibrated_ = len(calibrate_y)
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        """Calibrated probabilities, shape (people, 2): not admitted, admitted."""
-        check_is_fitted(self, "calibrator_")
-        return self.calibrator_.predict_proba(risk_features(X, kind=self.kind))
+        """Calibrated probabilities within ``risk_range_``, shape (people, 2): not admitted, admitted."""
+        check_is_fitted(self, ["calibrator_", "risk_range_"])
+        admitted = self.calibrator_.predict_proba(risk_features(X, kind=self.kind))[:, 1]
+        admitted = np.clip(admitted, *self.risk_range_)
+        return np.column_stack([1 - admitted, admitted])
 
     def predict_risk(self, X: pd.DataFrame) -> np.ndarray:
-        """The calibrated chance of an emergency admission in the next 12 months, one per person."""
+        """The calibrated chance of an emergency admission in the next 12 months, one per person (never 0 or 1)."""
         return self.predict_proba(X)[:, 1]
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """True where the calibrated chance is at least a half (rarely: rank by ``predict_risk`` instead)."""
         return self.predict_risk(X) >= 0.5
+
+
+def plausible_risk_range(calibrated: np.ndarray, admitted: np.ndarray) -> tuple[float, float]:
+    """The lowest and highest risk a calibrated model may give, from its calibration people.
+
+    The calibration people given the lowest calibrated risk (isotonic regression's bottom step) have their
+    admission rate smoothed by half an admission, (admitted + 0.5) / (people + 1) (the Jeffreys estimate, never
+    0 or 1), but not above the next step; likewise the top step, not below the step before it. Both are then kept
+    within ``LOWEST_RISK`` to ``HIGHEST_RISK``. With Platt scaling (no steps) this is the next-lowest and
+    next-highest risk, within the same bounds.
+    """
+    calibrated = np.asarray(calibrated, dtype=np.float64)
+    admitted = np.asarray(admitted, dtype=bool)
+    steps = np.unique(calibrated)
+
+    def smoothed(step: float) -> float:
+        on_step = calibrated == step
+        return (float(admitted[on_step].sum()) + 0.5) / (float(on_step.sum()) + 1)
+
+    floor, ceiling = smoothed(steps[0]), smoothed(steps[-1])
+    if len(steps) > 1:
+        floor, ceiling = min(floor, float(steps[1])), max(ceiling, float(steps[-2]))
+    floor = min(max(floor, LOWEST_RISK), HIGHEST_RISK)
+    return floor, min(max(ceiling, floor), HIGHEST_RISK)
 
 
 # --- metrics ------------------------------------------------------------------------------------------------------
@@ -801,6 +839,7 @@ def model_card_text(models: RiskModels) -> str:
     seconds = ", ".join(f"{s:.0f} s ({short[k]})" for k, s in models.training_seconds.items())
     chosen = MODEL_LABELS[models.chosen].lower()
     calibration = models.card["calibration_summary"][models.chosen]  # type: ignore[index]
+    floor, ceiling = models.model.risk_range_
     return f"""
 **Intended use.** To rank the people of a footprint by their chance of {OUTCOME_LABEL}, so that care teams can
 offer proactive support (the high-risk 5% and the rising-risk next 15%), and to size cohorts for planning. Not for
@@ -821,8 +860,11 @@ deprivation decile and air quality. Nothing from the 12 months predicted: a test
 noise and checks the features do not change.
 
 **Models.** {", ".join(MODEL_LABELS[k] for k in models.models)}. Each is fitted on three quarters of the training
-people and its probabilities calibrated by isotonic regression on the other quarter. The {chosen} had the best
-average precision on the held-out people and sets the tiers. Training took {seconds}.
+people and its probabilities calibrated by isotonic regression on the other quarter. Nobody is certain to be
+admitted or not: the lowest and highest steps of the calibration curve, which rest on a few people who were all
+admitted or none were, are replaced by their admission rate smoothed by half an admission, and every risk is kept
+within {LOWEST_RISK:.0%} to {HIGHEST_RISK:.0%}. The {chosen} had the best average precision on the held-out people
+and sets the tiers; its risks run from {floor:.1%} to {ceiling:.1%}. Training took {seconds}.
 
 **Calibration.** Calibration-in-the-large {calibration["in_the_large"] * 100:+.2f} percentage points; mean absolute
 error over tenths of risk {calibration["mean_absolute_error"] * 100:.2f} points (the tests require at most 1.5

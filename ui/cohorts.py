@@ -685,6 +685,10 @@ def export_panel(
             "**Pseudonymised list for direct care** (CSV): one row per person, for their practice to re-identify. "
             "Pseudonymised identifier, practice, age band, sex, segment and risk; no direct identifiers."
         )
+        with st.expander("What the list's columns mean"):
+            st.markdown(
+                "\n".join(f"- `{column}`: {note}" for column, note in cohorts.PSEUDONYMISED_COLUMN_NOTES.items())
+            )
         if not access.allowed(access.Permission.EXPORT_PERSON_LEVEL):
             access.require(access.Permission.EXPORT_PERSON_LEVEL, action="export a pseudonymised list")
             return

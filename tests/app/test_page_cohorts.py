@@ -130,6 +130,14 @@ def test_exports_wait_for_a_reason(open_page) -> None:
     assert not listed.proto.disabled and "people)" in listed.proto.label
 
 
+def test_the_list_says_what_its_columns_mean_and_that_no_risk_is_0_or_100_percent(open_page) -> None:
+    at = open_page("cohorts.py", **SNEE)
+    assert not at.exception
+    notes = next(e for e in at.expander if e.label == "What the list's columns mean")
+    text = " ".join(m.value for m in notes.markdown)
+    assert "`risk_percent`" in text and "from 1 to 99" in text and "`person_id`" in text
+
+
 # --- OR groups and exclusions ----------------------------------------------------------------------------------------
 
 

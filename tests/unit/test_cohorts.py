@@ -605,6 +605,18 @@ def test_the_pseudonymised_list_has_no_direct_identifiers(hand_made) -> None:
     assert table["risk_percent"].tolist() == [50, 50, 50, 50, 20]
 
 
+def test_the_list_never_shows_a_risk_of_0_or_100_percent_and_says_how(hand_made) -> None:
+    people, index = hand_made
+    certain = people.assign(risk_probability=np.linspace(1.0, 0.0, len(people)))  # e.g. a model stored before
+    table = cohorts.pseudonymised_list(certain, index.mask(CohortCriteria(include_opted_out=True)))
+    percent = table["risk_percent"].astype(int)
+    assert percent.min() == 1 and percent.max() == 99
+    assert sorted(percent.tolist(), reverse=True)[:2] == [99, 89]  # 100% shown as 99, 88.9% as 89
+    assert set(cohorts.PSEUDONYMISED_COLUMN_NOTES) == set(cohorts.PSEUDONYMISED_COLUMNS)
+    note = cohorts.PSEUDONYMISED_COLUMN_NOTES["risk_percent"]
+    assert "1 to 99" in note and "emergency admission in the next 12 months" in note
+
+
 def test_csv_export_neutralises_spreadsheet_formulas() -> None:
     content = cohorts.to_csv_bytes(pd.DataFrame({"group": ["=HYPERLINK(1)", "Colchester"], "n": [10, 12]}))
     assert content.decode().splitlines() == ["group,n", "'=HYPERLINK(1),10", "Colchester,12"]

@@ -210,3 +210,55 @@ def test_models_are_stored_and_reused_and_retrained_for_another_version(tmp_path
     path.write_bytes(b"not a model")
     monkeypatch.undo()
     assert risk.load_risk_models(path) is None
+
+
+# --- no one is certain: risks within a plausible range (issue 13, item 8) ------------------------------------------
+
+
+@pytest.mark.parametrize("kind", risk.MODEL_KINDS)
+def test_no_one_in_the_synthetic_population_is_given_a_risk_of_0_or_100_percent(kind: str) -> None:
+    model = fitted_models().models[kind]
+    p = model.predict_risk(scored_people())
+    percent = np.round(p * 100)
+    assert percent.min() >= 1 and percent.max() <= 99
+    floor, ceiling = model.risk_range_
+    assert risk.LOWEST_RISK <= floor < ceiling <= risk.HIGHEST_RISK
+    assert p.min() == pytest.approx(floor) and p.max() == pytest.approx(ceiling)
+    assert len(np.unique(p)) > 20  # bounded, not flattened
+
+
+def test_the_end_steps_of_the_calibration_curve_are_smoothed_and_kept_within_bounds() -> None:
+    calibrated = np.array([0, 0, 0, 0.1, 0.1, 0.5, 1, 1, 1])
+    admitted = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1], dtype=bool)
+    # bottom step: (0 + 0.5) / (3 + 1) = 0.125, but not above the next step (0.1); top: (3 + 0.5) / (3 + 1)
+    assert risk.plausible_risk_range(calibrated, admitted) == pytest.approx((0.1, 0.875))
+    calibrated = np.r_[np.zeros(99), 0.2, 0.9, 1.0]
+    admitted = np.r_[np.zeros(99), 0, 1, 1].astype(bool)
+    # bottom: 0.5 / 100 = 0.005, raised to 1%; top: (1 + 0.5) / 2 = 0.75, but not below the step before it (0.9)
+    assert risk.plausible_risk_range(calibrated, admitted) == pytest.approx((risk.LOWEST_RISK, 0.9))
+    # one person at each end (as with Platt scaling): (0 + 0.5) / 2 = 0.25, below the next step; the top kept at 99%
+    assert risk.plausible_risk_range(np.array([0.0, 0.999, 1.0]), np.array([0, 1, 1], dtype=bool)) == pytest.approx(
+        (0.25, risk.HIGHEST_RISK)
+    )
+
+
+def test_small_data_that_the_model_separates_perfectly_is_still_not_certain() -> None:
+    # Everyone 85 or over admitted, nobody younger: isotonic calibration alone gives exactly 0 and 1.
+    people = small_population().people.head(2_000).copy()
+    y = people["age"].to_numpy() >= 85
+    assert 10 < y.sum() < 1_000
+    model = risk.AdmissionRiskModel("baseline", random_state=0).fit(people, y)
+    raw = model.calibrator_.predict_proba(risk.risk_features(people, kind="baseline"))[:, 1]
+    assert raw.min() == 0.0 and raw.max() == 1.0
+    p = model.predict_risk(people)
+    percent = np.round(p * 100).astype(int)
+    assert percent.min() == 1 and 90 <= percent.max() <= 99
+    assert model.risk_range_ == (p.min(), p.max())
+    assert (np.diff(p[np.argsort(raw, kind="stable")]) >= 0).all()  # the order is kept
+
+
+def test_the_model_card_says_how_risks_are_kept_from_certainty() -> None:
+    models = fitted_models()
+    floor, ceiling = models.model.risk_range_
+    text = risk.model_card_text(models)
+    assert "Nobody is certain to be" in text and f"its risks run from {floor:.1%} to {ceiling:.1%}" in text
