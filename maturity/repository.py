@@ -526,6 +526,17 @@ def list_respondents(session: Session, assessment_id: int) -> list[RespondentPub
     return [RespondentPublic.model_validate(r) for r in session.exec(statement).all()]
 
 
+def rated_components(session: Session, assessment_id: int) -> dict[int, int]:
+    """How many components each respondent of an assessment has given a current stage for, by respondent id."""
+    statement = (
+        select(Respondent.id, sa.func.count(Answer.id))
+        .join(Answer, sa.and_(Answer.respondent_id == Respondent.id, Answer.current_stage.is_not(None)), isouter=True)  # type: ignore[union-attr]
+        .where(Respondent.assessment_id == assessment_id)
+        .group_by(Respondent.id)
+    )
+    return {respondent_id: count for respondent_id, count in session.exec(statement).all()}
+
+
 def respondents_named(session: Session, assessment_id: int, name: str | None) -> list[RespondentPublic]:
     """The named respondents of an assessment called ``name``, ignoring case and spaces, in the order they joined.
 

@@ -1,4 +1,5 @@
-"""Maturity assessments: add organisations, open an assessment, share the questionnaire, close it, import one."""
+"""Maturity assessments: add organisations, open an assessment, share the questionnaire, close it, manage it (edit,
+reassign, archive, delete, respondents, history), import one."""
 
 from datetime import date
 
@@ -7,6 +8,7 @@ import streamlit as st
 from maturity import repository
 from ui import access, layout, maturity_import
 from ui import maturity as ui
+from ui import maturity_admin as admin
 
 footprint, lsoa, _ = ui.start_page()
 st.title("PHM maturity self-assessment")
@@ -143,6 +145,9 @@ for row in overview:
         if is_open:
             st.caption("Questionnaire link for colleagues (each person gets their own resume link when they start):")
             st.code(ui.page_url(ui.QUESTIONNAIRE_PAGE, assessment=assessment.id), language=None)
+
+st.subheader("4. Manage an assessment")
+admin.manage_section(by_id)
 
 maturity_import.import_section()
 layout.footer()

@@ -1,7 +1,8 @@
 """Maturity questionnaire: a respondent joins an assessment and rates each component; every answer is saved at once.
 
 The respondent's resume token is in the URL (``?assessment=..&respondent=TOKEN``): refreshing the page or coming
-back to the link later carries on where they left off.
+back to the link later carries on where they left off. Someone who comes back without the link and types the same
+name (and the role they gave) is offered their own response (see :mod:`ui.maturity_join`).
 """
 
 import streamlit as st
@@ -10,6 +11,7 @@ from maturity import repository
 from ui import layout
 from ui import maturity as ui
 from ui import maturity_answers as answers_ui
+from ui import maturity_join as join_ui
 
 _, _, query = ui.start_page("assessment", "respondent")
 st.title("Maturity questionnaire")
@@ -50,29 +52,7 @@ if respondent is None:
         f"{len(framework.components)} components. Answer as yourself or anonymously. Everything is saved as you "
         "go, so you can stop and come back with your personal link."
     )
-    with st.form("mq_join"):
-        name = st.text_input("Your name", key="mq_join_name", max_chars=repository.MAX_NAME_LENGTH)
-        role = st.text_input(
-            "Your role (optional)",
-            placeholder="e.g. Director of population health, ICB",
-            key="mq_join_role",
-            max_chars=repository.MAX_NAME_LENGTH,
-        )
-        anonymous = st.checkbox(
-            "Answer anonymously (your name is not stored; a role helps interpret the answers)", key="mq_join_anonymous"
-        )
-        if st.form_submit_button("Start", type="primary", key="mq_join", icon=":material/play_arrow:"):
-            try:
-                with ui.session() as s:
-                    respondent = repository.get_or_create_respondent(
-                        s, assessment.id, name=None if anonymous else name, role=role, anonymous=anonymous
-                    )
-            except (ValueError, LookupError) as error:
-                st.error(f"Could not start: {error}")
-            else:
-                ui.remember_token(assessment.id, respondent.resume_token)
-                ui.set_query(respondent=respondent.resume_token)
-                st.rerun()
+    join_ui.join_form(assessment, framework)
     layout.footer()
     st.stop()
 

@@ -320,7 +320,7 @@ def _on_assessment_change(key: str, *, drop: Sequence[str]) -> None:
 def choose_assessment(
     s: Session, requested: str | None, *, key: str, prefer_open: bool = False, drop: Sequence[str] = ()
 ) -> AssessmentPublic | None:
-    """A select box of every assessment; the URL's ``assessment`` (or this session's last one) is chosen first.
+    """A select box of every assessment but the archived; the URL's ``assessment`` (or this session's last one) first.
 
     Without a valid choice the newest assessment (the newest open one with ``prefer_open``) is chosen. Choosing
     another writes it to the URL and removes the parameters in ``drop``. None when there are no assessments.
@@ -332,7 +332,15 @@ def choose_assessment(
     by_id = {a.id: a for a in assessments}
     wanted = _as_int(requested)
     if wanted is not None and wanted not in by_id:
-        st.warning(f"There is no assessment number {wanted} (it may have been deleted). Choose one below.")
+        try:
+            archived = repository.get_assessment(s, wanted)
+        except LookupError:
+            st.warning(f"There is no assessment number {wanted} (it may have been deleted). Choose one below.")
+        else:
+            st.warning(
+                f"'{archived.title}' is archived: restore it on the Assessments page (Manage an assessment) to see "
+                "it again. Choose another one below."
+            )
         wanted = None
     if wanted is None:
         wanted = st.session_state.get(ASSESSMENT_STATE)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
 
 from maturity import exports, repository
 from maturity.db import make_engine
@@ -259,7 +261,7 @@ def test_a_file_already_here_offers_replace_merge_or_copy_and_shows_what_replace
 
     mode.set_value("replace").run()
     assert "Respondents removed, with their answers: Dana Late" in markdown(at)
-    (changes,) = [d.value for d in at.dataframe if "Change" in d.value.columns]
+    (changes,) = [t.value.reset_index() for t in at.table if "Change" in t.value.columns]
     assert changes[["Respondent", "Component", "Change"]].values.tolist() == [
         ["Cy", "Analyses", "Changed to the file's"],
         ["Dana Late", "Interpretation and evaluation", "Removed"],
@@ -331,3 +333,180 @@ def test_with_login_a_viewer_sees_the_preview_but_cannot_import(db) -> None:
     assert any("Your role (Viewer) does not allow you to import an assessment" in w.value for w in at.warning)
     with Session(db) as s:
         assert repository.list_assessments(s) == []
+
+
+# --- managing an assessment (issue 13, item 11) and its respondents (item 13) ----------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def spring_round(db: Engine) -> tuple:
+    with Session(db) as s:
+        north = repository.create_organisation(s, name="North ICB", kind="icb")
+        place = repository.create_organisation(s, name="Riverside", kind="place", parent_id=north.id)
+        assessment = repository.create_assessment(
+            s, organisation_id=north.id, assessment_date=date(2025, 3, 1), title="Spring round"
+        )
+    return north, place, assessment
+
+
+def history_table(at):
+    """The History tab's table of the chosen assessment (the deleted assessments' table has an Assessment column)."""
+    return next(d.value for d in at.dataframe if "What" in d.value.columns and "Assessment" not in d.value.columns)
+
+
+def test_an_assessment_title_date_and_organisation_are_edited_and_the_change_is_in_its_history(open_page, db) -> None:
+    north, place, assessment = spring_round(db)
+    at = open_page("maturity_assessments.py")
+    assert at.selectbox(key="ma_manage").value == assessment.id
+    at.text_input(key=f"ma_edit_title_{assessment.id}").input("Spring round 2025")
+    at.date_input(key=f"ma_edit_date_{assessment.id}").set_value(date(2025, 3, 14))
+    at.selectbox(key=f"ma_edit_org_{assessment.id}").set_value(place.id)
+    at.button(key=f"ma_edit_save_{assessment.id}").click().run()
+    assert not at.exception
+    with Session(db) as s:
+        saved = repository.get_assessment(s, assessment.id)
+    assert (saved.title, saved.assessment_date, saved.organisation_id) == (
+        "Spring round 2025",
+        date(2025, 3, 14),
+        place.id,
+    )
+    assert "Saved the changes to 'Spring round 2025'." in [m.value for m in at.success]
+    assert "**Spring round 2025** :green-badge[Open]  \nRiverside (Place) - 14 Mar 2025" in markdown(at)
+    history = history_table(at)
+    assert list(history["Who"]) == ["someone using the app without login"]
+    assert list(history["What"]) == [
+        "Title changed from 'Spring round' to 'Spring round 2025'; date changed from 01 Mar 2025 to 14 Mar 2025; "
+        "moved from North ICB (icb) to Riverside (place)"
+    ]
+
+
+def test_a_duplicate_title_is_refused_and_nothing_changes(open_page, db) -> None:
+    north, _, spring = spring_round(db)
+    with Session(db) as s:
+        autumn = repository.create_assessment(
+            s, organisation_id=north.id, assessment_date=date(2025, 10, 1), title="Autumn round"
+        )
+    at = open_page("maturity_assessments.py")
+    at.selectbox(key="ma_manage").set_value(autumn.id).run()
+    at.text_input(key=f"ma_edit_title_{autumn.id}").input("spring round")
+    at.button(key=f"ma_edit_save_{autumn.id}").click().run()
+    assert not at.exception
+    assert "North ICB already has an assessment called 'Spring round'" in at.error[0].value
+    with Session(db) as s:
+        assert repository.get_assessment(s, autumn.id).title == "Autumn round"
+        assert repository.audit_events(s) == []
+
+
+def test_an_archived_assessment_leaves_the_list_and_can_be_restored(open_page, db) -> None:
+    _, _, assessment = spring_round(db)
+    at = open_page("maturity_assessments.py")
+    at.button(key=f"ma_archive_{assessment.id}").click().run()
+    assert not at.exception
+    assert "Archived 'Spring round'." in at.success[0].value
+    assert "**Spring round**" not in markdown(at)  # not in the list of assessments any more
+    assert any("1 archived assessment is left out" in c.value for c in at.caption)
+    assert at.selectbox(key="ma_manage").value == assessment.id  # still here to restore or delete
+    at.button(key=f"ma_restore_{assessment.id}").click().run()
+    assert not at.exception
+    assert "**Spring round** :gray-badge[Closed]" in markdown(at)
+    with Session(db) as s:
+        assert [e.action for e in repository.audit_events(s, assessment_id=assessment.id)] == ["archived", "restored"]
+    assert list(history_table(at)["What"])[0].startswith("Restored from the archive")
+
+
+def test_deleting_needs_the_title_typed_and_leaves_a_record(open_page, db) -> None:
+    _, _, assessment = spring_round(db)
+    with Session(db) as s:
+        repository.get_or_create_respondent(s, assessment.id, name="Ann")
+    at = open_page("maturity_assessments.py")
+    at.button(key=f"ma_delete_{assessment.id}").click().run()
+    assert not at.exception
+    assert "Type the title exactly as shown" in at.warning[0].value
+    with Session(db) as s:
+        assert repository.get_assessment(s, assessment.id).title == "Spring round"  # not deleted
+    at.text_input(key=f"ma_delete_confirm_{assessment.id}").input("Spring round")
+    at.button(key=f"ma_delete_{assessment.id}").click().run()
+    assert not at.exception
+    assert "Deleted 'Spring round' with its respondents and answers." in at.success[0].value
+    with Session(db) as s:
+        assert repository.list_assessments(s, archived=None) == []
+        (deleted,) = repository.audit_events(s, action="deleted")
+    assert (deleted.assessment_title, deleted.before["respondents"]) == ("Spring round", 1)
+    assert "There is no assessment to manage yet." in [i.value for i in at.info]
+
+
+def test_two_respondents_are_merged_after_a_confirmation_and_the_newer_answer_wins(open_page, db) -> None:
+    _, _, assessment = spring_round(db)
+    with Session(db) as s:
+        first = repository.get_or_create_respondent(s, assessment.id, name="Ann Lee", role="Analyst")
+        repository.get_or_create_respondent(s, assessment.id, name="Bo")
+        again = repository.get_or_create_respondent(s, assessment.id, name="ann lee")
+        repository.save_answer(s, first.id, "analyses", current_stage=1)
+        repository.save_answer(s, again.id, "analyses", current_stage=3)  # saved later: wins
+    at = open_page("maturity_assessments.py")
+    # The two Ann Lees are suggested.
+    assert at.selectbox(key=f"ma_merge_keep_{assessment.id}").value == first.id
+    assert at.selectbox(key=f"ma_merge_from_{assessment.id}").value == again.id
+    assert any("0 of their own and 1 from ann lee" in c.value for c in at.caption)
+    at.button(key=f"ma_merge_{assessment.id}").click().run()
+    assert not at.exception
+    assert "Tick the box" in at.warning[0].value
+    with Session(db) as s:
+        assert len(repository.list_respondents(s, assessment.id)) == 3
+    at.checkbox(key=f"ma_merge_confirm_{assessment.id}").check()
+    at.button(key=f"ma_merge_{assessment.id}").click().run()
+    assert not at.exception
+    assert "Merged ann lee into Ann Lee; the newer answer was kept for each component." in at.success[0].value
+    with Session(db) as s:
+        assert [r.name for r in repository.list_respondents(s, assessment.id)] == ["Ann Lee", "Bo"]
+        assert repository.answers_for_respondent(s, first.id)["analyses"].current_stage == 3
+
+
+def test_a_respondent_personal_link_is_shown_again_and_recorded(open_page, db) -> None:
+    _, _, assessment = spring_round(db)
+    with Session(db) as s:
+        ann = repository.get_or_create_respondent(s, assessment.id, name="Ann Lee", role="Analyst")
+    at = open_page("maturity_assessments.py")
+    assert not any(ann.resume_token in c.value for c in at.code)  # never shown unasked
+    at.selectbox(key=f"ma_link_who_{assessment.id}").set_value(ann.id)
+    at.button(key=f"ma_link_show_{assessment.id}").click().run()
+    assert not at.exception
+    assert f"/maturity_questionnaire?assessment={assessment.id}&respondent={ann.resume_token}" in [
+        c.value for c in at.code
+    ]
+    with Session(db) as s:
+        (event,) = repository.audit_events(s, assessment_id=assessment.id)
+    assert (event.action, event.after["respondent"]) == ("link_shown", "Ann Lee")
+
+
+def test_with_login_a_viewer_can_neither_change_an_assessment_nor_see_a_personal_link(db) -> None:
+    _, place, assessment = spring_round(db)
+    with Session(db) as s:
+        ann = repository.get_or_create_respondent(s, assessment.id, name="Ann Lee")
+    at = AppTest.from_file(str(ROOT / "pages" / "maturity_assessments.py"), default_timeout=120)
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-secret"}
+    at.secrets["access"] = {"phm_leads": ["lead@example.nhs.uk"]}
+    at.user = {"is_logged_in": True, "email": "viewer@example.org", "name": "Viv"}
+    at.run()
+    at.text_input(key=f"ma_edit_title_{assessment.id}").input("Renamed")
+    at.button(key=f"ma_edit_save_{assessment.id}").click().run()
+    at.button(key=f"ma_archive_{assessment.id}").click().run()
+    at.text_input(key=f"ma_delete_confirm_{assessment.id}").input("Spring round")
+    at.button(key=f"ma_delete_{assessment.id}").click().run()
+    at.button(key=f"ma_link_show_{assessment.id}").click().run()
+    assert not at.exception
+    assert "Your role (Viewer) does not allow you to show a respondent's personal link" in at.warning[0].value
+    assert not any(ann.resume_token in c.value for c in at.code)
+    with Session(db) as s:
+        unchanged = repository.get_assessment(s, assessment.id)
+        assert (unchanged.title, unchanged.is_archived) == ("Spring round", False)
+        assert repository.audit_events(s) == []
+    # A PHM lead may: the change is recorded against their e-mail.
+    at.user = {"is_logged_in": True, "email": "lead@example.nhs.uk", "name": "Lee"}
+    at.run()
+    at.button(key=f"ma_archive_{assessment.id}").click().run()
+    assert not at.exception
+    with Session(db) as s:
+        (event,) = repository.audit_events(s, assessment_id=assessment.id)
+    assert (event.action, event.actor) == ("archived", "lead@example.nhs.uk")

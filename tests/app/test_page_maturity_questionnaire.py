@@ -211,3 +211,87 @@ def test_with_no_assessment_the_page_points_to_the_assessments_page(open_page) -
     assert not at.exception
     assert at.info[0].value == "There is no assessment to answer yet."
     assert "[Open an assessment](/maturity_assessments)" in [m.value for m in at.markdown]
+
+
+# --- a returning person without their personal link (issue 13, item 13) ----------------------------------------------
+
+
+def earlier_response(db: Engine, assessment: AssessmentPublic):
+    """Ann Lee joined before, as Director of PHM, and rated one component."""
+    with Session(db) as s:
+        ann = repository.get_or_create_respondent(s, assessment.id, name="Ann Lee", role="Director of PHM")
+        repository.save_answer(s, ann.id, "organisational_factors", current_stage=3, evidence_notes="Ann's own note")
+    return ann
+
+
+def page_text(at) -> str:
+    return "\n".join(e.value for group in (at.markdown, at.info, at.warning, at.caption) for e in group)
+
+
+def test_a_returning_person_with_the_same_name_and_role_carries_on_with_their_own_response(
+    open_page, db, assessment
+) -> None:
+    ann = earlier_response(db, assessment)
+    at = join(open_page, assessment, name="  ann LEE", role="director of phm")
+    assert not at.exception
+    assert "respondent" not in at.query_params  # nothing started yet: the person is asked first
+    assert "There is already a response from **ann LEE** (director of phm) in this assessment" in page_text(at)
+    assert "1 of 11 components rated" in at.button(key=f"mq_resume_{ann.id}").label
+    at.button(key=f"mq_resume_{ann.id}").click().run()
+    assert not at.exception
+    assert at.query_params["respondent"] == ann.resume_token
+    assert "Answering as **Ann Lee**, Director of PHM." in [m.value for m in at.markdown]
+    at.toggle(key="mq_show_all").set_value(True).run()
+    assert at.radio(key=key("current_stage")).value == 3  # their earlier answer
+    with Session(db) as s:
+        assert len(repository.list_respondents(s, assessment.id)) == 1
+
+
+def test_the_same_name_with_another_role_is_not_shown_the_earlier_response(open_page, db, assessment) -> None:
+    ann = earlier_response(db, assessment)
+    at = join(open_page, assessment, name="Ann Lee", role="GP partner")
+    assert not at.exception
+    text = page_text(at)
+    assert "Someone called **Ann Lee** has already started a response here, with a different role" in text
+    assert "Director of PHM" not in text and "Ann's own note" not in text  # nothing of theirs is shown
+    assert not [b for b in at.button if b.key == f"mq_resume_{ann.id}"]
+    # Back to the form with what was typed, to correct the role ...
+    at.button(key="mq_join_back").click().run()
+    assert (at.text_input(key="mq_join_name").value, at.text_input(key="mq_join_role").value) == (
+        "Ann Lee",
+        "GP partner",
+    )
+    # ... or a new response for another person of the same name.
+    at.button(key="mq_join").click().run()
+    at.button(key="mq_join_new").click().run()
+    assert not at.exception
+    with Session(db) as s:
+        people = repository.list_respondents(s, assessment.id)
+    assert [(p.name, p.role) for p in people] == [("Ann Lee", "Director of PHM"), ("Ann Lee", "GP partner")]
+    assert at.query_params["respondent"] == people[1].resume_token
+    assert at.radio(key=key("current_stage")).value is None  # an empty response, not Ann's
+
+
+def test_an_anonymous_respondent_is_never_matched_by_name(open_page, db, assessment) -> None:
+    earlier_response(db, assessment)
+    at = open_page(PAGE, assessment=str(assessment.id))
+    at.text_input(key="mq_join_name").input("Ann Lee")
+    at.text_input(key="mq_join_role").input("Director of PHM")
+    at.checkbox(key="mq_join_anonymous").check()
+    at.button(key="mq_join").click().run()
+    assert not at.exception
+    with Session(db) as s:
+        assert len(repository.list_respondents(s, assessment.id)) == 2
+
+
+def test_a_link_to_an_archived_assessment_says_it_is_archived(open_page, db, assessment) -> None:
+    with Session(db) as s:
+        repository.archive_assessment(s, assessment.id)
+        other = repository.create_assessment(
+            s, organisation_id=assessment.organisation_id, assessment_date=date(2025, 9, 1), title="Autumn round"
+        )
+    at = open_page(PAGE, assessment=str(assessment.id))
+    assert not at.exception
+    assert "'Spring round' is archived" in at.warning[0].value
+    assert at.selectbox(key="mq_assessment").options == ["North ICB: Autumn round (01 Sep 2025)"]
+    assert at.query_params["assessment"] == str(other.id)

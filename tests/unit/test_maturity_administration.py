@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from maturity import repository
+from maturity import audit, repository
 from maturity.models import AuditAction
 
 pytestmark = pytest.mark.unit
@@ -279,3 +279,36 @@ def test_showing_a_personal_link_again_is_recorded(engine):
         {},
         {"respondent_id": ann.id, "respondent": "Ann"},
     )
+
+
+def test_the_audit_trail_reads_as_plain_english_and_counts_rated_components(engine):
+    north, assessment = make_assessment(engine, name="North ICS", on=date(2025, 6, 1))
+    with Session(engine) as session:
+        place = repository.create_organisation(session, name="Riverside", kind="place")
+        repository.update_assessment(
+            session, assessment.id, title="Spring round", assessment_date=date(2025, 3, 14), organisation_id=place.id
+        )
+        keep = repository.get_or_create_respondent(session, assessment.id, name="Ann Lee", role="Analyst")
+        merge = repository.get_or_create_respondent(session, assessment.id, name="ann lee")
+        repository.get_or_create_respondent(session, assessment.id, name="Bo")
+        repository.save_answer(session, keep.id, "analyses", current_stage=2)
+        repository.save_answer(session, keep.id, "digitised_care_record", evidence_notes="no stage yet")
+        repository.save_answer(session, merge.id, "organisational_factors", current_stage=3)
+        assert list(repository.rated_components(session, assessment.id).values()) == [1, 1, 0]
+        repository.merge_respondents(session, keep_id=keep.id, merge_id=merge.id)
+        repository.personal_link_token(session, keep.id, actor="fac@nhs.net")
+        repository.archive_assessment(session, assessment.id)
+        repository.restore_assessment(session, assessment.id)
+        repository.delete_assessment(session, assessment.id)
+        events = repository.audit_events(session, assessment_id=assessment.id)
+    assert [audit.describe_audit_event(e) for e in events] == [
+        "Title changed from 'Self-assessment 2025-06-01' to 'Spring round'; date changed from 01 Jun 2025 to "
+        "14 Mar 2025; moved from North ICS (ics) to Riverside (place)",
+        "Merged 'ann lee' (1 answer) into 'Ann Lee' (Analyst, 2 answers); the newer answer was kept for each "
+        "component, 1 answer from the merged respondent; now 3 answers",
+        "Personal link of Ann Lee shown again",
+        "Archived: closed to answers and left out of the lists and results",
+        "Restored from the archive (still closed: reopen it to take answers)",
+        "Deleted for good with 2 respondents and 3 answers (Riverside (place), 14 Mar 2025)",
+    ]
+    assert [audit.actor_text(e) for e in events][1:3] == [audit.NO_LOGIN_ACTOR, "fac@nhs.net"]
