@@ -53,11 +53,8 @@ deck, legend, static = profiles.measure_map(footprint, level, measure_key, show_
 st.pydeck_chart(deck, height=560, key="profile_map")
 note = legend_note(table.set_index("code")[measure_key], measure, noun=noun)
 st.markdown(profiles.legend_html(legend, note=note), unsafe_allow_html=True)
-st.caption(
-    measure.label
-    + (f". {measure.note}" if measure.note else "")
-    + (" Dots: GP practices, sized by registered list." if show_practices else "")
-)
+dots = "Dots: GP practices, sized by registered list." if show_practices else ""
+st.caption(" ".join(part for part in (f"{measure.label}.", measure.note, dots) if part))
 
 table_tab, image_tab = st.tabs(["Table", "Map as an image"])
 with table_tab:

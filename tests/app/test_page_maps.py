@@ -118,3 +118,8 @@ def test_three_areas_get_two_colour_classes_and_the_legend_states_the_range(open
     table = at.dataframe[0].value
     low, high = table["imd_score"].min(), table["imd_score"].max()
     assert f"From {low:,.1f} to {high:,.1f} across the 3 sub-ICB locations;" in legend
+
+
+def test_the_caption_under_the_legend_reads_as_sentences(open_page) -> None:
+    at = open_page("maps.py", map_level="place", layer="share_65_plus")
+    assert at.caption[0].value == "Share aged 65 and over. Dots: GP practices, sized by registered list."
