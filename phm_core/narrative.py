@@ -5,6 +5,10 @@ from __future__ import annotations
 import pandas as pd
 
 from phm_core.geography import deprivation_profile
+from phm_core.profiles import MEASURES
+
+#: How each map measure reads as the subject of a sentence, by its label (see ``Measure.sentence_subject``).
+SUBJECTS: dict[str, str] = {m.label: m.sentence_subject for m in MEASURES.values()}
 
 
 def format_people(count: int) -> str:
@@ -34,7 +38,8 @@ def home_narrative(lsoas: pd.DataFrame, england: pd.DataFrame, *, name: str) -> 
     if lsoas.empty:
         return [f"No neighbourhoods (LSOAs) are recorded for {name}."]
     people = int(lsoas["pop_total"].sum())
-    sentences = [f"{format_people(people)} people live in {name} (Census 2021), in {len(lsoas):,} small areas (LSOAs)."]
+    areas = plural(len(lsoas), "small area (LSOA)", "small areas (LSOAs)")
+    sentences = [f"{format_people(people)} people live in {name} (Census 2021), in {areas}."]
     older = lsoas["pop_65_plus"].sum() / people if people else 0.0
     england_older = england["pop_65_plus"].sum() / england["pop_total"].sum()
     comparison = _compare(older, england_older)
@@ -75,31 +80,48 @@ def map_narrative(
     values = table.dropna(subset=["value"])
     if values.empty:
         return [f"No figures for {measure_label} are available for {name}."]
+    topic = measure_label.split(":")[0]
+    topic = f"the {topic}" if topic.endswith(" domain") else topic  # "on the Income domain", "on IMD 2025"
+    subject = SUBJECTS.get(measure_label) or (
+        measure_label if measure_label[:3].isupper() else measure_label[0].lower() + measure_label[1:]
+    )
+    if len(values) == 1 and kind != "decile":
+        only = values.iloc[0]
+        one = f"{name} has one {singular(noun)}, {only['name']}"
+        if kind == "rank":
+            return [f"{one}, so there is no ranking on {topic} within it."]
+        if kind == "categorical":
+            return [f"{one}, classed '{only['value']}' ({measure_label})."]
+        return [f"{one}: the {subject} there is {fmt.format(only['value'])}."]
     if kind == "decile":
         first = values.loc[values["value"] == 1]
         share = len(first) / len(values)
-        worst = first["name"].iloc[0] if len(first) else None
-        topic = measure_label.split(":")[0]
-        text = f"{len(first):,} of the {len(values):,} {noun} of {name} ({share:.0%}) are in England's most deprived tenth on {topic}"  # noqa: E501
-        return [text + (f", for example {worst}." if worst else ".")]
+        where = f"England's most deprived tenth on {topic}"
+        if first.empty:
+            return [f"None of the {len(values):,} {noun} of {name} are in {where}."]
+        verb = "is" if len(first) == 1 else "are"
+        return [
+            f"{len(first):,} of the {len(values):,} {noun} of {name} ({share:.0%}) {verb} in {where}, for example "
+            f"{first['name'].iloc[0]}."
+        ]
     if kind == "rank":
         most = values.loc[values["value"].idxmin()]
         least = values.loc[values["value"].idxmax()]
         return [
-            f"Within {name}, the most deprived of its {len(values):,} {noun} on {measure_label.split(':')[0]} is "
+            f"Within {name}, the most deprived of its {len(values):,} {noun} on {topic} is "
             f"{most['name']}, and the least deprived is {least['name']}."
         ]
     if kind == "categorical":
         counts = values["value"].value_counts()
+        verb = "is" if counts.iloc[0] == 1 else "are"
         return [
-            f"Most of the {len(values):,} {noun} of {name} ({counts.iloc[0]:,}) are classed "
+            f"Most of the {len(values):,} {noun} of {name} ({counts.iloc[0]:,}) {verb} classed "
             f"'{counts.index[0]}' ({measure_label})."
         ]
     high = values.loc[values["value"].idxmax()]
     low = values.loc[values["value"].idxmin()]
-    label = measure_label if measure_label[:3].isupper() else measure_label[0].lower() + measure_label[1:]
     return [
-        f"Across the {len(values):,} {noun} of {name}, the {label} "
+        f"Across the {len(values):,} {noun} of {name}, the {subject} "
         f"is highest in {high['name']} ({fmt.format(high['value'])}) and lowest in {low['name']} "
         f"({fmt.format(low['value'])})."
     ]
@@ -116,11 +138,12 @@ def air_quality_narrative(table: pd.DataFrame, worst: pd.DataFrame, *, name: str
         "England's most deprived third and its most polluted third."
     ]
     if len(worst):
-        children = int(worst["pop_0_15"].sum())
+        children = plural(int(worst["pop_0_15"].sum()), "child", "children")
         top = worst.iloc[0]
+        which = "it is" if len(worst) == 1 else "the most deprived of these is"
         sentences.append(
-            f"They include {children:,} children aged 15 and under in {len(worst):,} neighbourhoods, the starting "
-            f"cohort for a childhood asthma programme; the most deprived of these is {top['lsoa21_name']}."
+            f"They include {children} aged 15 and under in {plural(len(worst), 'neighbourhood')}, the starting "
+            f"cohort for a childhood asthma programme; {which} {top['lsoa21_name']}."
         )
     else:
         sentences.append("No neighbourhood here is in the worst third of England for both.")
@@ -163,10 +186,10 @@ def benchmark_narrative(rows: pd.DataFrame, *, place: str) -> list[str]:
     if highest:
         sentences.append(
             f"Crude modelled prevalence in {place} is significantly higher than England (99.8% confidence) for "
-            f"{_list(highest)}."
+            f"{join_list(highest)}."
         )
     if lowest:
-        sentences.append(f"It is significantly lower than England (99.8%) for {_list(lowest)}.")
+        sentences.append(f"It is significantly lower than England (99.8%) for {join_list(lowest)}.")
     if highest or lowest:
         shares = {}
         for column in ("share_65_plus", "england_share_65_plus"):
@@ -185,8 +208,7 @@ def benchmark_narrative(rows: pd.DataFrame, *, place: str) -> list[str]:
     worst = ranked.loc[ranked["benchmark"] == "worst fifth", "indicator"].str.replace(r" \(.*\)$", "", regex=True)
     if len(worst):
         sentences.append(
-            f"{place} is in the worst fifth of England's local authorities on {len(worst)} of {len(ranked)} ranked "
-            f"indicators, including {_list(worst.tolist()[:4])}."
+            f"{place} is in the worst fifth of England's local authorities {_worst_of(worst.tolist(), len(ranked))}"
         )
     if not sentences:
         sentences.append(f"Nothing in {place} differs significantly from England on the indicators shown.")
@@ -229,7 +251,32 @@ def age_sentence(
     return f"{crude}. {place} is {'older' if older else 'younger'} than England ({shares}), {reading}.{separate}"
 
 
-def _list(items: list[str]) -> str:
+#: At most this many indicators are named in a sentence; more are summarised with "including".
+NAMED_AT_MOST = 4
+
+
+def _worst_of(worst: list[str], ranked: int) -> str:
+    """'on 1 of 23 ranked indicators: A.', 'on 6 of 23 ranked indicators, including A, B, C and D.'"""
+    if ranked == 1:
+        return f"on its only ranked indicator, {worst[0]}."
+    counted = f"on {len(worst)} of {ranked} ranked indicators"
+    if len(worst) <= NAMED_AT_MOST:
+        return f"{counted}: {join_list(worst)}."
+    return f"{counted}, including {join_list(worst[:NAMED_AT_MOST])}."
+
+
+def join_list(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c' (nothing for no items)."""
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def plural(count: int, singular_form: str, plural_form: str | None = None) -> str:
+    """'1 neighbourhood', '2 neighbourhoods', '1,500 children' (``plural_form`` when adding "s" is wrong)."""
+    return f"{count:,} {singular_form if count == 1 else plural_form or singular_form + 's'}"
+
+
+def singular(noun: str) -> str:
+    """The singular of a plural area noun: 'LSOAs' -> 'LSOA', 'sub-ICB locations' -> 'sub-ICB location'."""
+    return noun[:-1] if noun.endswith("s") else noun

@@ -69,10 +69,18 @@ class Measure:
     levels: tuple[str, ...] = ("lsoa", "msoa", "place", "sub_icb")
     note: str = ""
     short: str = ""
+    subject: str = ""
 
     @property
     def tooltip_label(self) -> str:
         return self.short or self.label
+
+    @property
+    def sentence_subject(self) -> str:
+        """The measure as the singular subject of a sentence after "the": "number of residents (Census 2021)"."""
+        if self.subject:
+            return self.subject
+        return self.label if self.label[:3].isupper() else self.label[0].lower() + self.label[1:]
 
 
 def _measures() -> dict[str, Measure]:
@@ -111,6 +119,7 @@ def _measures() -> dict[str, Measure]:
                 "sequential",
                 "deprivation",
                 short=f"{title} score",
+                subject=f"{title} score (population-weighted)",
             )
         )
     measures.append(
@@ -125,7 +134,15 @@ def _measures() -> dict[str, Measure]:
         )
     )
     measures += [
-        Measure("pop_total", "Residents (Census 2021)", "Population", "sequential", "people", fmt="{:,.0f}"),
+        Measure(
+            "pop_total",
+            "Residents (Census 2021)",
+            "Population",
+            "sequential",
+            "people",
+            fmt="{:,.0f}",
+            subject="number of residents (Census 2021)",
+        ),
         Measure(
             "density",
             "People per square kilometre (approximate)",
@@ -134,6 +151,7 @@ def _measures() -> dict[str, Measure]:
             "people",
             fmt="{:,.0f}",
             note="Area from generalised boundaries: approximate.",
+            subject="number of people per square kilometre (approximate)",
         ),
         Measure("share_65_plus", "Share aged 65 and over", "Population", "sequential", "people", fmt="{:.1%}"),
         Measure("share_0_15", "Share aged 15 and under", "Population", "sequential", "people", fmt="{:.1%}"),
@@ -149,8 +167,19 @@ def _measures() -> dict[str, Measure]:
     ]
     for key, label in AIR_QUALITY.items():
         short = label.split(" (")[0] + " (ratio to limit)" if key != "aq_indicator" else "Air-quality indicator"
+        subject = "" if key == "aq_indicator" else f"level of {label[0].lower()}{label[1:]}"
         measures.append(
-            Measure(key, label, "Air quality", "sequential", "air", fmt="{:.3f}", note=AIR_QUALITY_NOTE, short=short)
+            Measure(
+                key,
+                label,
+                "Air quality",
+                "sequential",
+                "air",
+                fmt="{:.3f}",
+                note=AIR_QUALITY_NOTE,
+                short=short,
+                subject=subject,
+            )
         )
     return {m.key: m for m in measures}
 
