@@ -20,6 +20,8 @@ from ui import maturity as ui
 
 #: The digest of the last file imported in this browser session, so it is not offered again straight away.
 IMPORTED_STATE = "ma_imported_file"
+#: Up to this many changed answers are listed in a table that wraps text; more go in a scrolling data frame.
+WRAPPED_ROWS = 40
 CONFIRM_LABELS = {
     "new": "Import",
     "replace": "Replace the assessment",
@@ -125,9 +127,11 @@ def _describe_changes(change: ModePreview) -> None:
         lines.append(f"- Respondents removed, with their answers: {e(', '.join(change.respondents_removed))}")
     st.markdown("\n".join(lines))
     if change.mode in ("replace", "merge"):
-        frame = change.changes_frame()
+        frame = change.changes_frame().fillna("\u2013")
         if frame.empty:
             st.caption("No answer would change.")
+        elif len(frame) <= WRAPPED_ROWS:  # a table wraps the long descriptions; its cells are Markdown
+            st.table(frame.map(ui.escape_markdown).set_index("Respondent"))
         else:
             st.dataframe(frame, hide_index=True, key="ma_import_changes", height=ui.table_height(frame, most=420))
 
