@@ -117,7 +117,7 @@ def _respondents(assessment: AssessmentPublic) -> None:
             {
                 "Respondent": [p.display_name for p in people],
                 "Role": [p.role or "" for p in people],
-                "Joined": [f"{p.created_at:%d %b %Y %H:%M}" for p in people],
+                "Joined (UTC)": [f"{p.created_at:%d %b %Y %H:%M}" for p in people],
                 "Components rated": [f"{rated.get(p.id, 0)} of {n_components}" for p in people],
             }
         ),
