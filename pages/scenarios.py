@@ -28,7 +28,7 @@ intervention = scenarios_ui.choose_intervention()
 criteria, cohort_label = scenarios_ui.choose_cohort(intervention, footprint.icb_code)
 mask = index.mask(criteria, within=inside)
 eligible = int(mask.sum())
-cohort_text = f"{cohort_label.capitalize()}: " + "; ".join(cohorts.describe_criteria(criteria, names=names))
+cohort_text = cohorts.cohort_sentence(cohort_label, cohorts.describe_criteria(criteria, names=names))
 st.metric("People eligible", cohorts.format_count(eligible))
 st.caption(cohort_text + ".")
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal
 
@@ -785,6 +785,12 @@ def cohort_deck(
         tooltip_html=f"<b>{{name}}</b><br/>Cohort ({SYNTHETIC_LABEL}): {{rate}}<br/>People in the cohort: {{count}}",
         bounds=bounds,
     )
+
+
+def cohort_sentence(label: str, lines: Sequence[str]) -> str:
+    """A cohort in words: its label with a capital first letter, then its criteria, e.g. "The saved cohort 'COPD 65+
+    (MDT)': Aged 65 or over; ...". Only the first letter changes: a name the user typed keeps its case."""
+    return f"{label[:1].upper()}{label[1:]}: " + "; ".join(lines)
 
 
 # --- exports -------------------------------------------------------------------------------------------------------

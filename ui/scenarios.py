@@ -46,6 +46,10 @@ def choose_intervention() -> sc.Intervention:
     return intervention
 
 
+#: Words that already say who a cohort is ("children (0-15) with asthma"): no "people" before them.
+GROUP_NOUNS = frozenset({"people", "children", "adults", "residents", "patients", "women", "men"})
+
+
 def choose_cohort(intervention: sc.Intervention, icb_code: str) -> tuple[CohortCriteria | CohortDefinition, str]:
     """Which people the scenario is for: the intervention's default cohort, the builder's or a saved one."""
     options = [SOURCE_DEFAULT]
@@ -66,7 +70,8 @@ def choose_cohort(intervention: sc.Intervention, icb_code: str) -> tuple[CohortC
             "Saved cohort", list(saved), format_func=lambda i: saved[i].name, key="scenario_saved_cohort"
         )
         return CohortDefinition.from_dict(saved[chosen].criteria), f"the saved cohort '{saved[chosen].name}'"
-    return intervention.cohort, f"people {intervention.cohort_text}"
+    text = intervention.cohort_text
+    return intervention.cohort, text if text.split(" ", 1)[0] in GROUP_NOUNS else f"people {text}"
 
 
 def _follow_value(spec: sc.AssumptionSpec, keys: tuple[str, str, str], previous: float) -> None:

@@ -87,7 +87,8 @@ def test_the_childhood_asthma_intervention_targets_children_in_deprived_polluted
     at.selectbox(key="scenario_intervention").set_value("childhood_asthma").run()
     assert not at.exception
     assert 10 < _eligible(at) < 500
-    cohort = next(c.value for c in at.caption if c.value.startswith("People children"))
+    cohort = next(c.value for c in at.caption if c.value.startswith("Children (0-15) with asthma"))
+    assert "in the ICB's most polluted 40%:" in cohort  # not "icb's"
     assert "Aged 0 to 15" in cohort and "Deprivation quintile: 1, 2" in cohort and "most polluted 40%" in cohort
     assert at.number_input(key="scenario_childhood_asthma_effect_emergency_admissions").value == 21
     assert any("Boyd" in c.value for c in at.caption)
@@ -155,6 +156,32 @@ def test_the_cohort_builders_cohort_can_be_used(open_page) -> None:
     assert not at.exception
     assert 20 < _eligible(at) < 500
     assert any("Aged 85 or over" in c.value for c in at.caption)
+
+
+def test_a_saved_cohort_keeps_the_case_of_its_name_wherever_it_is_shown(open_page) -> None:
+    at = open_page("scenarios.py", **SNEE)
+    engine = make_engine(database_url())
+    try:
+        with Session(engine) as s:
+            criteria = CohortCriteria(age_min=65, conditions=("copd",)).to_dict()
+            repository.save_cohort(
+                s,
+                name="COPD 65+ in Ipswich (MDT)",
+                icb_code="E54000023",
+                criteria=criteria,
+                geography_version="2024-04",
+            )
+    finally:
+        engine.dispose()
+    at.run()
+    at.radio(key="scenario_cohort_source").set_value("saved").run()
+    assert not at.exception
+    assert at.selectbox(key="scenario_saved_cohort").options == ["COPD 65+ in Ipswich (MDT)"]
+    assert any(c.value.startswith("The saved cohort 'COPD 65+ in Ipswich (MDT)': Aged 65") for c in at.caption)
+    at.button(key="scenario_add").click().run()
+    assert not at.exception
+    compared = at.session_state["scenario_comparison"][0]
+    assert compared["cohort"].startswith("The saved cohort 'COPD 65+ in Ipswich (MDT)': Aged 65")  # as exported
 
 
 def test_three_scenarios_are_compared_side_by_side_and_exported(open_page) -> None:

@@ -718,3 +718,14 @@ def test_a_combined_cohort_is_exported_with_its_definition(engine, hand_made) ->
     assert sorted(listed) == ["a", "b", "h", "j"]  # frail or 3+ falls (h, opted out but included), not d
     assert row.rows == 4 and row.include_opted_out
     assert CohortDefinition.from_dict(row.criteria) == definition
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("the saved cohort 'COPD 65+ in Ipswich (MDT)'", "The saved cohort 'COPD 65+ in Ipswich (MDT)': A; B"),
+        ("children in the ICB's most polluted 40%", "Children in the ICB's most polluted 40%: A; B"),
+    ],
+)
+def test_a_cohort_sentence_changes_only_its_first_letter(label: str, expected: str) -> None:
+    assert cohorts.cohort_sentence(label, ["A", "B"]) == expected
