@@ -495,28 +495,45 @@ def segment_mix_figure(breakdown: pd.DataFrame, *, dimension_label: str) -> go.F
     return _style(figure, title=f"Segments by {dimension_label.split(' (')[0].lower()}", height=480)
 
 
+#: Width of a character of the figure's text as a share of the font size (Arial digits and lower case, generous).
+CHARACTER_WIDTH = 0.6
+
+
 def risk_pyramid_figure(summary: pd.DataFrame) -> go.Figure:
-    """The PHM risk pyramid: high, rising and low risk tiers with their people and share of cost."""
-    labels = [RISK_TIER_LABELS[t] for t in RISK_TIERS]
+    """The PHM risk pyramid: high, rising and low risk tiers with their people and share of cost.
+
+    The high and rising tiers' bars are narrow (5% and 15% of the people), so their labels sit to the right of the
+    bar; they are not clipped at the plot area, and the right margin holds the longest label, so it is shown whole
+    however narrow the column (2,785,358 people in the largest ICB's low tier).
+    """
+    labels = [RISK_TIER_LABELS[t].replace(" (", "<br>(") for t in RISK_TIERS]  # two lines: more room for the bars
     rows = summary.set_index("risk_tier").reindex(list(RISK_TIERS))
     people = rows["people"].astype("float64").fillna(0)
     share_cost = rows["share_of_cost"].astype("float64")
-    text = [
-        f"{p:,.0f} people<br>{c:.0%} of cost" if pd.notna(c) else f"{p:,.0f} people"
+    lines = [
+        [f"{p:,.0f} people", f"{c:.0%} of cost"] if pd.notna(c) else [f"{p:,.0f} people"]
         for p, c in zip(people, share_cost, strict=True)
     ]
     figure = go.Figure(
         go.Funnel(
             y=labels,
             x=people.tolist(),
-            text=text,
+            text=["<br>".join(line) for line in lines],
             textinfo="text",
+            textposition=["outside", "outside", "inside"],
+            insidetextanchor="middle",
+            cliponaxis=False,
             marker={"color": ["#DA291C", "#FFB81C", "#009639"]},
             connector={"line": {"color": NHS_PALE_GREY}},
             hovertemplate="%{y}: %{x:,.0f} people<extra></extra>",
         )
     )
-    return _style(figure, title="Risk pyramid", height=340)
+    figure = _style(figure, title="Risk pyramid", height=340)
+    size = figure.layout.font.size
+    longest = max(len(text) for line in lines[:2] for text in line)
+    figure.update_layout(margin={"r": round(longest * CHARACTER_WIDTH * size) + 12})
+    figure.update_yaxes(automargin=True)
+    return figure
 
 
 def segment_deck(rates: pd.DataFrame, lsoas: pd.DataFrame, boundaries: gpd.GeoDataFrame, *, segment: str) -> pdk.Deck:

@@ -208,3 +208,19 @@ def test_a_small_activity_count_hides_its_rate_but_not_the_people() -> None:
     assert stable["people"] == 30 and stable["share_of_people"] == pytest.approx(30 / 130)
     assert pd.isna(stable["ambulance_conveyances"]) and pd.isna(stable["ambulance_conveyances_per_1000"])
     assert stable["gp_contacts_per_1000"] == 0
+
+
+def test_the_pyramids_labels_beside_narrow_bars_are_not_clipped_and_have_room() -> None:
+    tiers = pd.DataFrame(
+        {
+            "risk_tier": ["high", "rising", "low"],
+            "people": [174_085, 522_254, 2_785_358],
+            "share_of_cost": [0.4, 0.3, 0.3],
+        }
+    )
+    figure = segmentation.risk_pyramid_figure(tiers)
+    funnel = figure.data[0]
+    assert funnel.cliponaxis is False and list(funnel.textposition) == ["outside", "outside", "inside"]
+    assert funnel.text[1] == "522,254 people<br>30% of cost"
+    # the right margin holds "522,254 people" (14 characters) at the figure's font size
+    assert figure.layout.margin.r >= 14 * segmentation.CHARACTER_WIDTH * figure.layout.font.size
