@@ -5,6 +5,8 @@ carries on. No sidebar or navigation: a phone shows the questions only. The page
 component, session closed) by itself, checking every two seconds.
 """
 
+from typing import NoReturn
+
 import streamlit as st
 
 from maturity import repository
@@ -13,22 +15,33 @@ from ui import maturity as maturity_ui
 from ui import workshop as ui
 from workshop import service
 
+CODE_LENGTH_TEXT = "A join code has eight letters and digits, e.g. ABCD 2345."
+
+
+def ask_for_code(*, problem: str | None = None, typed: str = "") -> NoReturn:
+    """The join code box (with what was typed before, to correct) and, after a wrong code, what was wrong; stops."""
+    st.title("Join a live workshop")
+    if problem:
+        st.error(problem, icon=":material/link_off:")
+    with st.form("wj_code_form"):
+        text = st.text_input("Join code", value=typed[:12], placeholder="ABCD 2345", key="wj_code", max_chars=12)
+        if st.form_submit_button("Continue", type="primary", key="wj_code_continue", icon=":material/arrow_forward:"):
+            if service.normalise_code(text):
+                maturity_ui.set_query(code=service.normalise_code(text), p=None)
+                st.rerun()
+            st.error(CODE_LENGTH_TEXT)
+    layout.footer()
+    st.stop()
+
+
 layout.ensure_router()
 ui.hide_chrome()
-code = service.normalise_code(st.query_params.get("code"))
+given = st.query_params.get("code")
+code = service.normalise_code(given)
 token = st.query_params.get("p") or (ui.remembered_token(code) if code else None)
 
 if code is None:
-    st.title("Join a live workshop")
-    with st.form("wj_code_form"):
-        typed = st.text_input("Join code", placeholder="ABCD 2345", key="wj_code", max_chars=12)
-        if st.form_submit_button("Continue", type="primary", icon=":material/arrow_forward:"):
-            if service.normalise_code(typed):
-                maturity_ui.set_query(code=service.normalise_code(typed))
-                st.rerun()
-            st.error("A join code has eight letters and digits, e.g. ABCD 2345.")
-    layout.footer()
-    st.stop()
+    ask_for_code(problem=f"That is not a join code. {CODE_LENGTH_TEXT}" if given else None, typed=given or "")
 
 if token is None:
     try:
@@ -36,10 +49,7 @@ if token is None:
             live = service.find_open_session(s, code)
             assessment = repository.get_assessment(s, live.assessment_id)
     except (service.SessionUnavailable, LookupError) as error:
-        st.title("Join a live workshop")
-        st.error(f"Cannot join: {error}.", icon=":material/link_off:")
-        layout.footer()
-        st.stop()
+        ask_for_code(problem=f"Cannot join: {error}. Type the code again:", typed=service.format_code(code))
     st.title(live.title)
     st.markdown(
         f"You are joining **{assessment.title}**, a self-assessment of population health management maturity. "
@@ -70,12 +80,7 @@ try:
 except PermissionError as error:
     ui.remember_token(code, None)
     maturity_ui.set_query(p=None)
-    st.title("Join a live workshop")
-    st.error(f"{error}.", icon=":material/link_off:")
-    if st.button("Join with this code", key="wj_rejoin"):
-        st.rerun()
-    layout.footer()
-    st.stop()
+    ask_for_code(problem=f"{error}. Join again with this code, or type another:", typed=service.format_code(code))
 
 ui.remember_token(code, token)
 maturity_ui.set_query(code=code, p=token)

@@ -59,6 +59,30 @@ def test_an_unknown_code_is_refused(open_page, db) -> None:
     assert "no live session has this code" in at.error[0].value
 
 
+def test_after_a_mistyped_code_the_page_offers_a_box_to_type_it_again(open_page, db, live) -> None:
+    wrong = live.join_code[:-1] + ("2" if live.join_code[-1] != "2" else "3")
+    at = open_page(PAGE, code=wrong)
+    assert not at.exception and "no live session has this code" in at.error[0].value
+    box = at.text_input(key="wj_code")
+    assert box.label == "Join code" and box.value == service.format_code(wrong)  # to correct, not retype
+    box.input(service.format_code(live.join_code).lower())
+    at = at.button(key="wj_code_continue").click().run()
+    assert not at.exception and not at.error
+    assert at.query_params["code"] == live.join_code
+    assert at.title[0].value == "Board session" and at.text_input(key="wj_name").label == "Your name"
+
+
+@pytest.mark.parametrize("typed", ["ZZZ", "not a code at all"])
+def test_a_code_that_cannot_be_a_join_code_is_explained_and_asked_again(open_page, db, typed: str) -> None:
+    at = open_page(PAGE, code=typed)
+    assert not at.exception
+    assert "eight letters and digits" in at.error[0].value
+    assert at.text_input(key="wj_code").label == "Join code"
+    at.text_input(key="wj_code").input("abc")
+    at = at.button(key="wj_code_continue").click().run()
+    assert "eight letters and digits" in at.error[0].value and at.text_input(key="wj_code").value == "abc"
+
+
 def test_joining_shows_the_current_component_and_saves_answers(open_page, db, live) -> None:
     at = join(open_page, live)
     assert not at.exception
@@ -95,6 +119,7 @@ def test_a_refresh_with_the_link_resumes_and_a_wrong_token_is_refused(open_page,
     forged = open_page(PAGE, code=live.join_code, p="A" * 32)
     assert "not valid for this session" in forged.error[0].value
     assert "p" not in forged.query_params  # forgotten: the person can join afresh
+    assert forged.text_input(key="wj_code").value == service.format_code(live.join_code)  # or type another code
 
 
 def test_after_the_session_closes_the_participant_is_thanked(open_page, db, live) -> None:
