@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
+
 import streamlit as st
+
+KEEP_TYPED_TEXT_SCRIPT = Path(__file__).resolve().parent.parent / "assets" / "keep_typed_text.js"
 
 ATTRIBUTION = (
     "Contains public sector information licensed under the Open Government Licence v3.0. Sources: ONS, MHCLG "
@@ -17,6 +22,21 @@ def footer() -> None:
     """The OGL attribution, shown at the foot of every page."""
     st.divider()
     st.caption(ATTRIBUTION)
+    keep_typed_text()
+
+
+@cache
+def _keep_typed_text_script() -> str:
+    return KEEP_TYPED_TEXT_SCRIPT.read_text(encoding="utf-8")
+
+
+def keep_typed_text() -> None:
+    """Install, once per browser tab, the script that saves text areas as they are typed (see the script).
+
+    Streamlit sends a text area's value only when the box loses focus: without this, a half-typed note was lost
+    when the tab closed, and the first click on a sidebar link after typing was swallowed by the save's redraw.
+    """
+    st.html(f"<script>{_keep_typed_text_script()}</script>", unsafe_allow_javascript=True)
 
 
 def data_warnings(warnings: list[str]) -> None:

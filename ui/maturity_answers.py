@@ -2,8 +2,10 @@
 
 The database is the source of truth. Widget state is deleted when a user leaves a page, so every answer is saved
 as it is given (``on_change`` callbacks calling ``repository.save_answer``) and the widgets are filled again from
-the database whenever they are drawn. A save that fails is kept in the session with what was given, shown with
-the reason, and can be retried: nothing is lost silently.
+the database whenever they are drawn. Text boxes send their value a moment after the respondent stops typing,
+and before a click elsewhere or closing the tab (``assets/keep_typed_text.js``, installed by the footer). A save
+that fails is kept in the session with what was given, shown with the reason, and can be retried: nothing is lost
+silently.
 """
 
 from __future__ import annotations
@@ -239,7 +241,10 @@ def answer_component(
         **common,
     )
     if answer is not None:
-        st.caption(f"Saved {answer.updated_at:%d %b %Y %H:%M} UTC. Every change is saved as you make it.")
+        st.caption(
+            f"Saved {answer.updated_at:%d %b %Y %H:%M} UTC. Choices are saved as you make them, text a moment after "
+            "you stop typing."
+        )
 
 
 def go_to(position: str) -> None:

@@ -58,6 +58,7 @@ TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 MAX_NAME_LENGTH = repository.MAX_NAME_LENGTH
 MAX_ACTIONS_LENGTH = 5_000
 PARTICIPANT_FIELDS = ("current_stage", "target_stage", "confidence", "evidence_notes")
+NOTE_FIELDS = ("evidence_notes",)  # kept even after the room has moved on (see save_participant_answer)
 
 
 class WorkshopError(ValueError):
@@ -460,7 +461,8 @@ def save_participant_answer(
     """Save part of the participant's own answer for one component (the fields in :data:`PARTICIPANT_FIELDS`).
 
     ``AccessDenied`` when the token is not a participant of the session with this code; ``SessionUnavailable``
-    when it has closed or expired; ``WorkshopError`` when the room is paced on another component;
+    when it has closed or expired; ``WorkshopError`` when the room is paced on another component (except for
+    a note: one typed as the room moved on is kept);
     ``ValueError`` for a stage or confidence the framework does not have.
     """
     unknown = set(fields) - set(PARTICIPANT_FIELDS)
@@ -470,7 +472,10 @@ def save_participant_answer(
         raise WorkshopError("nothing to save")
     live, participant, _ = _authorise(session, code, token)
     _require_open(live, now or utc_now())
-    if live.pace_component_id is not None and component_id != live.pace_component_id:
+    paced_elsewhere = live.pace_component_id is not None and component_id != live.pace_component_id
+    if paced_elsewhere and set(fields) - set(NOTE_FIELDS):
+        # Ratings are counted live, so only the room's component takes them. A note is kept wherever the room
+        # is: it was typed while the room was on its component and reaches us as the room moves on.
         raise WorkshopError("the room has moved on to another component: your page shows the one to answer now")
     # save_answer ends this read and runs its own write transaction (an atomic upsert).
     values = {k: v for k, v in fields.items() if v is not UNSET}

@@ -105,7 +105,10 @@ def test_the_facilitator_sees_three_participants_answers_arrive_without_a_reload
     facilitator.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for(timeout=120_000)
     no_exception(facilitator)
 
-    facilitator.get_by_role("button", name="Next").click()
+    cy = participants[2][0]
+    note = "Cy was still typing this when the room moved on"
+    cy.get_by_role("textbox", name="Anything the room should know? (optional)").press_sequentially(note, delay=5)
+    facilitator.get_by_role("button", name="Next").click()  # at once: Cy has not left the box
     for page, _ in participants:  # each participant's page follows the room to the next component
         page.get_by_role("heading", name="Digitised care and a shared care record").wait_for(
             timeout=LIVE_UPDATE_TIMEOUT
@@ -116,9 +119,12 @@ def test_the_facilitator_sees_three_participants_answers_arrive_without_a_reload
     with Session(engine) as s:
         (live,) = service.list_live_sessions(s, assessment_id=1)
         results = service.live_results(s, live.id)
+        answers = repository.answers_for(s, 1)
     engine.dispose()
     assert results.n_participants == 3
     assert results.result.component("organisational_factors").counts == (0, 2, 1, 0)
+    cy_answers = answers.loc[(answers["respondent"] == "Cy") & (answers["component_id"] == "organisational_factors")]
+    assert cy_answers["evidence_notes"].tolist() == [note]  # half-typed, yet kept when the room moved on
     for page, _ in [(facilitator, None), *participants]:
         page.context.close()
 

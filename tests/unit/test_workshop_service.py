@@ -113,10 +113,15 @@ def test_pacing_limits_answers_to_the_current_component_and_hides_results_again(
     with Session(engine) as s:
         with pytest.raises(service.WorkshopError, match="moved on"):
             service.save_participant_answer(s, live.join_code, ann.token, SECOND, current_stage=1)
+        with pytest.raises(service.WorkshopError, match="moved on"):  # a rating with a note: not counted
+            service.save_participant_answer(s, live.join_code, ann.token, SECOND, current_stage=1, evidence_notes="x")
         service.set_results_visibility(s, live.id, revealed=True)
         moved = service.set_pace(s, live.id, SECOND)
         assert moved.pace_component_id == SECOND and not moved.results_revealed
         assert moved.state_version > live.state_version
+        # A note still being typed as the room moved on is kept on the component it was written for.
+        kept = service.save_participant_answer(s, live.join_code, ann.token, FIRST, evidence_notes="Half typed")
+        assert (kept.component_id, kept.evidence_notes, kept.current_stage) == (FIRST, "Half typed", None)
         service.save_participant_answer(s, live.join_code, ann.token, SECOND, current_stage=1)
         free = service.set_pace(s, live.id, None)
         service.save_participant_answer(s, live.join_code, ann.token, FIRST, current_stage=4)
