@@ -266,10 +266,11 @@ def _worst_of(worst: list[str], ranked: int) -> str:
 
 
 def join_list(items: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c' (nothing for no items)."""
+    """'a', 'a and b', 'a, b and c' (nothing for no items); 'a, b, and c and d' when an item has its own "and"."""
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    serial = "," if len(items) > 2 and any(" and " in item for item in items) else ""
+    return ", ".join(items[:-1]) + f"{serial} and " + items[-1]
 
 
 def plural(count: int, singular_form: str, plural_form: str | None = None) -> str:

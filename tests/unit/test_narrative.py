@@ -99,7 +99,17 @@ def test_the_worst_fifth_sentence_lists_all_or_says_including(worst: int, total:
 
 @pytest.mark.parametrize(
     ("items", "expected"),
-    [([], ""), (["a"], "a"), (["a", "b"], "a and b"), (["a", "b", "c"], "a, b and c")],
+    [
+        ([], ""),
+        (["a"], "a"),
+        (["a", "b"], "a and b"),
+        (["a", "b", "c"], "a, b and c"),
+        (
+            ["Asthma", "Peripheral arterial disease", "Stroke and TIA"],
+            "Asthma, Peripheral arterial disease, and Stroke and TIA",
+        ),
+        (["COPD", "Stroke and TIA"], "COPD and Stroke and TIA"),
+    ],
 )
 def test_lists_join_with_commas_and_and(items: list[str], expected: str) -> None:
     assert narrative.join_list(items) == expected
