@@ -19,7 +19,7 @@ healthy = profiles.published_england_gaps("healthy life expectancy")
 st.info(
     f"For context: across England, healthy life expectancy (years lived in good health) is "
     f"{healthy['Male'].years:.1f} years shorter for men and {healthy['Female'].years:.1f} years shorter for women "
-    f"in the most deprived neighbourhoods than in the least ({healthy['Male'].citation}, {healthy['Male'].period})."
+    f"in the most deprived neighbourhoods than in the least ({healthy['Male'].citation})."
 )
 
 st.subheader("Life expectancy by place")

@@ -22,7 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from phm_core.inequalities import PublishedGap, england_gap_explanation, england_gap_sentence
+from phm_core.inequalities import PublishedGap, england_gap_explanation
 from phm_core.palettes import (
     DEPRIVATION_DECILE_COLOURS,
     NHS_BLUE,
@@ -482,8 +482,7 @@ def build_sections(content: BoardPackContent) -> list[Section]:
                     f"ONS published {published[sex].years:.1f} ({published[sex].period})",
                 )
             )
-            unequal_text.append(england_gap_sentence(gap, published[sex], sex=sex))
-        unequal_text.append(england_gap_explanation(published["Male"]))
+        unequal_text.append(england_gap_explanation(published["Male"]))  # the figures are in the boxes above
         unequal_images.append(
             ("Gap against England", gap_comparison_png(content.gaps, england, published, where=content.name))
         )

@@ -198,6 +198,9 @@ def life_expectancy_gap_comparison_figure(
                 orientation="h",
                 name=name,
                 marker_color=colour,
+                texttemplate="%{x:.1f}",
+                textposition="inside",
+                insidetextanchor="start",
                 error_x={"type": "data", "array": half, "visible": True, "color": "#425563"},
                 customdata=np.column_stack([lower, upper]),
                 hovertemplate="%{y}: %{x:.1f} years (95% CI %{customdata[0]:.1f} to %{customdata[1]:.1f})"
@@ -212,6 +215,9 @@ def life_expectancy_gap_comparison_figure(
             orientation="h",
             name=name,
             marker_color="#AE2573",
+            texttemplate="%{x:.1f}",
+            textposition="inside",
+            insidetextanchor="start",
             hovertemplate="%{y}: %{x:.1f} years between neighbourhoods<extra>" + name + "</extra>",
         )
     )

@@ -174,9 +174,9 @@ class PublishedGap:
 
     @property
     def citation(self) -> str:
-        """'ONS, <title> (Table 1)': the publisher, the publication and the table the figure is from."""
+        """'ONS, <title>, Table 1': the publisher, the publication and the table the figure is from."""
         publisher = PUBLISHER_SHORT_NAMES.get(self.publisher, self.publisher)
-        return f"{publisher}, {self.title} ({self.table})"
+        return f"{publisher}, {self.title}, {self.table}"
 
 
 def load_published_england_gaps(
@@ -207,22 +207,6 @@ def load_published_england_gaps(
         )
         for row in rows.itertuples()
     }
-
-
-def england_gap_sentence(england: dict[str, float | str], published: PublishedGap, *, sex: str) -> str:
-    """England's two comparators for one sex: the practice-based gap (same method) and the published one."""
-    noun = {"Female": "women", "Male": "men"}.get(sex, "people")
-    if np.isnan(england["sii"]):  # type: ignore[arg-type]
-        same = f"England, by the same practice method: not measured for {noun}."
-    else:
-        same = (
-            f"England, by the same practice method: {england['sii']:.1f} years for {noun} "
-            f"(95% confidence interval {england['lower']:.1f} to {england['upper']:.1f})."
-        )
-    return (
-        f"{same} {PUBLISHER_SHORT_NAMES.get(published.publisher, published.publisher)}'s published gap between "
-        f"England's most and least deprived neighbourhoods: {published.years:.1f} years ({published.period})."
-    )
 
 
 def england_gap_explanation(published: PublishedGap) -> str:

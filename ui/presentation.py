@@ -449,7 +449,7 @@ def risk_slide(footprint: geography.Footprint) -> None:
         headline = segmentation.risk_headline(tiers)
         st.markdown(headline or "The high-risk tier's share is suppressed for this footprint (small numbers).")
         st.markdown("Risk tiers: high (top 5%), rising (next 15%), low (the other 80%).")
-    st.caption(content["note"])
+        st.caption(content["note"])
     st.caption(
         "Source: PHM Navigator synthetic population (Census 2021 ages, modelled QOF prevalence, life "
         f"expectancy by deprivation). {risk_ui.MODEL_TIERS_NOTE} Counts of 1 to 7 suppressed."

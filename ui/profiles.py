@@ -189,7 +189,6 @@ def inequalities_content(footprint: geography.Footprint, signature: tuple) -> di
         "gaps": gaps,
         "england_gaps": england_gaps,  # the same practice method for all England: the like-for-like comparator
         "published_gaps": published,  # ONS's published gap between England's neighbourhoods, with its source
-        "england_sentences": [inequalities.england_gap_sentence(england_gaps[s], published[s], sex=s) for s in gaps],
         "england_explanation": inequalities.england_gap_explanation(published["Male"]),
         "gap_sentences": sentences,
         "fifths_table": table,
