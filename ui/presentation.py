@@ -526,6 +526,12 @@ def go_to(index: int) -> None:
     st.query_params["slide"] = str(st.session_state[SLIDE_STATE] + 1)
 
 
+def step(delta: int) -> None:
+    """Move ``delta`` slides from the one shown now (read when the key is pressed, not when the button was drawn:
+    a second key press during a redraw moves one slide from where the first one went, never two)."""
+    go_to(current_slide() + delta)
+
+
 def navigation_bar(index: int, footprint: geography.Footprint) -> None:
     """Previous / slide n of N / next (Left and Right arrow keys), the screen size, the board pack, leave."""
     left, middle, right, screen, pack, exit_column = st.columns([2, 2, 2, 2, 2, 1.5], vertical_alignment="center")
@@ -533,8 +539,8 @@ def navigation_bar(index: int, footprint: geography.Footprint) -> None:
         "Previous",
         key="slide_previous",
         icon=":material/arrow_back:",
-        on_click=go_to,
-        args=(index - 1,),
+        on_click=step,
+        args=(-1,),
         disabled=index == 0,
         shortcut="Left",
         width="stretch",
@@ -548,8 +554,8 @@ def navigation_bar(index: int, footprint: geography.Footprint) -> None:
         key="slide_next",
         icon=":material/arrow_forward:",
         icon_position="right",
-        on_click=go_to,
-        args=(index + 1,),
+        on_click=step,
+        args=(1,),
         disabled=index == len(SLIDES) - 1,
         shortcut="Right",
         width="stretch",
