@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -141,7 +142,8 @@ def new_respondent(browser, app_url: str, data_dir: Path, *, name: str):
     page = open_in_new_session(browser, app_url + "/maturity_assessments")  # the app has made its database
     engine = make_engine(f"sqlite:///{data_dir / 'phm_navigator.sqlite'}")
     with Session(engine) as s:
-        organisation = repository.create_organisation(s, name=f"{name} ICB", kind="ics")
+        # a new organisation each time, so the test can be repeated on one server (e.g. 20 runs in a row)
+        organisation = repository.create_organisation(s, name=f"{name} ICB {uuid.uuid4().hex[:8]}", kind="ics")
         assessment = repository.create_assessment(
             s, organisation_id=organisation.id, assessment_date=date(2026, 11, 1), title=name
         )
