@@ -5,6 +5,7 @@ carries on. No sidebar or navigation: a phone shows the questions only. The page
 component, session closed) by itself, checking every two seconds.
 """
 
+import secrets
 from typing import NoReturn
 
 import streamlit as st
@@ -34,6 +35,27 @@ def ask_for_code(*, problem: str | None = None, typed: str = "") -> NoReturn:
     st.stop()
 
 
+@st.cache_resource
+def join_limiter() -> service.JoinCodeLimiter:
+    """The process's limit on wrong join codes (shared by every user; thread-safe)."""
+    return service.JoinCodeLimiter()
+
+
+def client_id() -> str:
+    """This browser session's random id, the client the join-code limit counts wrong codes for."""
+    return st.session_state.setdefault("wj_client", secrets.token_hex(8))
+
+
+def refuse_if_guessing(code: str) -> None:
+    """Stop with "Too many tries" while this client (or the server as a whole) must wait after wrong codes."""
+    wait = join_limiter().wait_seconds(client_id())
+    if wait:
+        ask_for_code(
+            problem=f"Too many tries: wait {wait} second{'s' if wait != 1 else ''}, then type the code again.",
+            typed=service.format_code(code),
+        )
+
+
 layout.ensure_router()
 ui.hide_chrome()
 given = st.query_params.get("code")
@@ -44,12 +66,15 @@ if code is None:
     ask_for_code(problem=f"That is not a join code. {CODE_LENGTH_TEXT}" if given else None, typed=given or "")
 
 if token is None:
+    refuse_if_guessing(code)
     try:
         with ui.session() as s:
             live = service.find_open_session(s, code)
             assessment = repository.get_assessment(s, live.assessment_id)
     except (service.SessionUnavailable, LookupError) as error:
+        join_limiter().record_failure(client_id(), code)
         ask_for_code(problem=f"Cannot join: {error}. Type the code again:", typed=service.format_code(code))
+    join_limiter().record_success(client_id())
     st.title(live.title)
     st.markdown(
         f"You are joining **{assessment.title}**, a self-assessment of population health management maturity. "

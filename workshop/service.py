@@ -20,9 +20,13 @@ Facilitator functions take the live session's id; the pages check the user's rol
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import secrets
-from collections.abc import Sequence
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -548,3 +552,92 @@ def _text(value: object, what: str, *, max_length: int = MAX_NAME_LENGTH) -> str
 def participant_ids(session: Session, live_id: int) -> Sequence[int]:
     """Respondent ids of a session's participants (for tests and exports)."""
     return list(session.exec(select(Participant.respondent_id).where(Participant.session_id == live_id)).all())
+
+
+# --- join-code guessing ------------------------------------------------------------------------------------------
+
+
+class JoinCodeLimiter:
+    """Throttles wrong join codes: per client with back-off, and for the whole server; thread-safe, in the process.
+
+    A client (one browser session) has ``free_tries`` wrong codes; after that each wrong code makes it wait, twice
+    as long as the time before (``first_wait`` seconds, then 2x, 4x ... up to ``max_wait``). A client quiet for
+    ``FORGET_AFTER_SECONDS`` starts again, and a right code clears its record. The same wrong code twice in a
+    row counts once (it guesses nothing new). Whoever sends them, only ``global_limit`` wrong codes are taken in
+    any ``global_window`` seconds: a guesser who opens a new session for every guess meets this limit (and so, for
+    a moment, does everyone else). ``clock`` returns seconds (monotonic).
+    With the defaults a guesser gets about one guess a second overall; the code space is 31^8 (about 8.5 x 10^11).
+    """
+
+    FORGET_AFTER_SECONDS = 15 * 60.0
+    MAX_CLIENTS = 10_000
+
+    def __init__(
+        self,
+        *,
+        free_tries: int = 5,
+        first_wait: float = 2.0,
+        max_wait: float = 300.0,
+        global_limit: int = 60,
+        global_window: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if free_tries < 1:
+            raise ValueError("free_tries must be at least 1")
+        if first_wait <= 0 or max_wait < first_wait:
+            raise ValueError("first_wait must be positive and max_wait at least first_wait")
+        if global_limit < 1 or global_window <= 0:
+            raise ValueError("global_limit must be at least 1 and global_window positive")
+        self.free_tries = free_tries
+        self.first_wait = first_wait
+        self.max_wait = max_wait
+        self.global_limit = global_limit
+        self.global_window = global_window
+        self._clock = clock
+        self._lock = threading.Lock()
+        # client: (wrong codes, last at, refused until, last wrong code)
+        self._clients: dict[str, tuple[int, float, float, str | None]] = {}
+        self._recent: deque[float] = deque(maxlen=global_limit)  # times of the most recent wrong codes
+
+    def wait_seconds(self, client: str) -> int:
+        """Whole seconds ``client`` must wait before trying a code (0: it may try now)."""
+        with self._lock:
+            now = self._clock()
+            until = 0.0
+            record = self._clients.get(client)
+            if record is not None and now - record[1] < self.FORGET_AFTER_SECONDS:
+                until = record[2]
+            if len(self._recent) == self.global_limit:
+                until = max(until, self._recent[0] + self.global_window)
+            return max(0, math.ceil(until - now))
+
+    def record_failure(self, client: str, code: str) -> None:
+        """Count a wrong (unknown, closed or expired) ``code`` from ``client``; the same code again straight after
+        (a page redrawn, a retry) is one guess, not another."""
+        with self._lock:
+            now = self._clock()
+            count, last, until, last_code = self._clients.get(client, (0, now, now, None))
+            if now - last >= self.FORGET_AFTER_SECONDS:
+                count, last_code = 0, None
+            if code == last_code:
+                return
+            count += 1
+            wait = 0.0
+            if count >= self.free_tries:
+                wait = min(self.first_wait * 2 ** min(count - self.free_tries, 32), self.max_wait)
+            self._clients[client] = (count, now, now + wait, code)
+            self._recent.append(now)
+            if len(self._clients) > self.MAX_CLIENTS:
+                self._forget_quiet_clients(now)
+
+    def record_success(self, client: str) -> None:
+        """A right code from ``client``: its wrong codes are forgotten (the server-wide count is not)."""
+        with self._lock:
+            self._clients.pop(client, None)
+
+    def _forget_quiet_clients(self, now: float) -> None:
+        for client, (_, last, until, _) in list(self._clients.items()):
+            if now - last >= self.FORGET_AFTER_SECONDS and until <= now:
+                del self._clients[client]
+        while len(self._clients) > self.MAX_CLIENTS:  # still too many: the oldest go first
+            del self._clients[min(self._clients, key=lambda c: self._clients[c][1])]
