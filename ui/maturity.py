@@ -100,8 +100,16 @@ def set_query(**values: str | int | None) -> None:
             st.query_params[name] = str(value)
 
 
+HOME_PAGE = "pages/home.py"  # app.py's default page, which Streamlit serves at the app's root
+
+
 def page_path(page_file: str) -> str:
-    """The URL path of a page: its file stem (app.py registers every page that way)."""
+    """The URL path of a page: its file stem (app.py registers every page that way), "/" for the Home page.
+
+    Streamlit serves the default page at the root; its own path ("/home") shows "Page not found" before redirecting.
+    """
+    if Path(page_file).as_posix() == HOME_PAGE:
+        return "/"
     return "/" + Path(page_file).stem
 
 
