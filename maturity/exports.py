@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import jsonschema
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -75,6 +76,11 @@ EXPORT_FORMAT = "phm-navigator/maturity-assessment"
 EXPORT_FORMAT_VERSION = 1
 EXPORT_SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "assessment_export.schema.json"
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
+#: How deeply an imported file's data may nest; an export nests at most 7 levels (an organisation and 5 parents).
+#: Checked before parsing: deeper nesting exhausts Python's recursion in parsing and in the schema check.
+MAX_IMPORT_DEPTH = 32
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_DEPTH_CHUNK = 1 << 20
 
 #: First characters that make a spreadsheet treat a cell as a formula (with full-width forms of the first four).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -911,6 +917,20 @@ def _export_schema() -> dict[str, Any]:
     return json.loads(EXPORT_SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
+def json_nesting_depth(text: str) -> int:
+    """How deeply JSON text nests arrays and objects, counted without parsing it (brackets in strings do not count)."""
+    characters = np.frombuffer(_JSON_STRING.sub("", text).encode("utf-8", "replace"), dtype=np.uint8)
+    depth = deepest = 0
+    for start in range(0, len(characters), _DEPTH_CHUNK):  # in chunks, so a 20 MB file needs little memory
+        chunk = characters[start : start + _DEPTH_CHUNK]
+        steps = ((chunk == ord("[")) | (chunk == ord("{"))).astype(np.int32)
+        steps -= (chunk == ord("]")) | (chunk == ord("}"))
+        if steps.any():
+            running = np.cumsum(steps) + depth
+            deepest, depth = max(deepest, int(running.max())), int(running[-1])
+    return deepest
+
+
 def _parse_document(document: str | bytes | Mapping[str, Any]) -> Any:
     if isinstance(document, Mapping):
         return document
@@ -923,6 +943,13 @@ def _parse_document(document: str | bytes | Mapping[str, Any]) -> Any:
             raise AssessmentImportError(f"the file is not UTF-8 text ({error.reason} at byte {error.start})") from None
     if not isinstance(document, str):
         raise AssessmentImportError("expected JSON text, bytes or a mapping")
+    if len(document) > MAX_IMPORT_BYTES:
+        raise AssessmentImportError(f"the file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB")
+    if json_nesting_depth(document) > MAX_IMPORT_DEPTH:
+        raise AssessmentImportError(
+            f"the file's data is nested more than {MAX_IMPORT_DEPTH} levels deep, far deeper than an assessment "
+            "export, so it was not read"
+        )
     try:
         return json.loads(document)
     except json.JSONDecodeError as error:
