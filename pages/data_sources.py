@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from phm_core import replacements
+from phm_core import loaders, replacements
 from phm_core.settings import data_dir
 from ui import access, data, layout
 from ui.footprint import select_footprint
@@ -56,22 +56,36 @@ with st.expander("What the file must contain"):
             "Score*), as are `imd_score`, `IMD_score` and similar. Every one of England's 33,755 LSOAs must appear once."
         )
     elif kind == "population":
+        low, high = loaders.LSOA_POPULATION_RANGE
         st.markdown(
             "`lsoa21_code`, `pop_total` and the six Census age bands (`pop_0_15` ... `pop_65_plus`, or the Census "
-            "headings such as *Aged 15 years and under*). The bands must add up to the total for every LSOA."
+            "headings such as *Aged 15 years and under*). The bands must add up to the total for every LSOA, each "
+            f"LSOA must have {low:,} to {high:,} residents, and England's total must be within "
+            f"{loaders.ENGLAND_POPULATION_TOLERANCE:.0%} of the shipped Census 2021 total ({loaders.ENGLAND_POPULATION:,})."
         )
     else:
         st.markdown(
             "A GeoJSON FeatureCollection of polygons with the area code in a property such as `LSOA21CD` or "
-            "`lsoa21_code`. WGS84 or British National Grid coordinates."
+            "`lsoa21_code`, one feature per area, every one inside England. WGS84 longitude and latitude or "
+            "British National Grid coordinates (another system is converted if the file declares it). It must "
+            "cover every area in use, unless you choose to replace only the areas in your file."
         )
+partial = is_geojson and st.checkbox(
+    replacements.PARTIAL_BOUNDARIES_LABEL,
+    key=f"partial_{kind}",
+    help="Without this, the file must have a boundary for every area in use, as it replaces them all.",
+)
 if upload is not None:
     try:
-        frame = replacements.validate_upload(kind, upload.getvalue(), source=upload.name, lsoa=data.base_lsoa_table())
+        frame = replacements.validate_upload(
+            kind, upload.getvalue(), source=upload.name, lsoa=data.base_lsoa_table(), partial=partial
+        )
     except replacements.DataValidationError as error:
         st.error(str(error))
     else:
-        st.success(f"{upload.name} passed every check ({len(frame):,} rows).")
+        replaced = frame.attrs.get("areas_in_file")
+        kept = f": {replaced:,} area(s) from your file, the shipped boundaries for the rest" if replaced else ""
+        st.success(f"{upload.name} passed every check ({len(frame):,} rows{kept}).")
         if st.button("Use this file", type="primary", key="apply_replacement") and access.require(
             access.Permission.WRITE, action="change the data in use"
         ):

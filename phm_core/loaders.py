@@ -40,6 +40,16 @@ LAD_CODE = r"E0[6-9]\d{6}"
 SUB_ICB_CODE = r"E38\d{6}"
 ICB_CODE = r"E54\d{6}"
 ENGLAND_LSOA_COUNT = 33_755
+# Plausibility of a replacement population file. The shipped Census 2021 LSOAs hold 998 to 9,899 usual residents
+# (LSOAs are built for 1,000 to 3,000); England's total is the shipped total. A newer estimate may differ from it by
+# growth and method, but not by more than the tolerance.
+LSOA_POPULATION_RANGE = (100, 30_000)
+ENGLAND_POPULATION = 56_489_608
+ENGLAND_POPULATION_TOLERANCE = 0.10
+# Longitude and latitude (WGS84) that every boundary must lie within: England with a margin.
+ENGLAND_BOUNDS = (-7.0, 49.5, 2.1, 56.0)
+# British National Grid eastings and northings that cover Great Britain, used to recognise undeclared BNG files.
+BRITISH_NATIONAL_GRID_BOUNDS = (-10_000.0, -10_000.0, 710_000.0, 1_300_000.0)
 MISSING_SHIPPED_FILE = "file not found; rebuild the shipped data with `make data` (see geodata/PROVENANCE.md)"
 
 DOMAINS: dict[str, str] = {
@@ -222,7 +232,17 @@ IMD_REPLACEMENT_SCHEMA = TableSchema(
 )
 POPULATION_REPLACEMENT_SCHEMA = TableSchema(
     name="Population file",
-    columns=(_LSOA_CODE_COLUMN, *_population_columns(with_aliases=True)),
+    columns=(
+        _LSOA_CODE_COLUMN,
+        *(
+            Column(
+                c.name, c.kind, minimum=LSOA_POPULATION_RANGE[0], maximum=LSOA_POPULATION_RANGE[1], aliases=c.aliases
+            )
+            if c.name == "pop_total"
+            else c
+            for c in _population_columns(with_aliases=True)
+        ),
+    ),
     key=("lsoa21_code",),
 )
 
@@ -322,6 +342,69 @@ def _read_csv(data: bytes | str | Path | BinaryIO, *, source: str) -> pd.DataFra
     return frame
 
 
+def _to_longitude_latitude(frame: gpd.GeoDataFrame, *, source: str) -> gpd.GeoDataFrame:
+    """Convert boundaries to WGS84 longitude and latitude from their declared or recognised coordinate system.
+
+    A GeoJSON file without a ``crs`` member is read as WGS84, so WGS84 is treated as undeclared: coordinates that
+    fit longitude and latitude are kept, coordinates that fit British National Grid (EPSG:27700) are converted, and
+    anything else is refused. Any other declared system is converted from.
+    """
+    min_x, min_y, max_x, max_y = frame.total_bounds
+    declared = frame.crs
+    if declared is not None and declared.to_epsg() != 4326:
+        try:
+            return frame.to_crs("EPSG:4326")
+        except Exception as error:  # pyproj raises several kinds of error for systems it cannot convert
+            raise DataValidationError(
+                source,
+                [Problem(f"its coordinate reference system cannot be converted to longitude and latitude ({error})")],
+            ) from None
+    if -180 <= min_x and max_x <= 180 and -90 <= min_y and max_y <= 90:
+        return frame.set_crs("EPSG:4326", allow_override=True)
+    east_low, north_low, east_high, north_high = BRITISH_NATIONAL_GRID_BOUNDS
+    if east_low <= min_x and max_x <= east_high and north_low <= min_y and max_y <= north_high:
+        return frame.set_crs("EPSG:27700", allow_override=True).to_crs("EPSG:4326")
+    raise DataValidationError(
+        source,
+        [
+            Problem(
+                f"its coordinates (x {min_x:,.0f} to {max_x:,.0f}, y {min_y:,.0f} to {max_y:,.0f}) are in a coordinate "
+                "reference system that is not declared and not recognised; save the file in WGS84 longitude and "
+                "latitude (EPSG:4326) or British National Grid (EPSG:27700), or declare its system"
+            )
+        ],
+    )
+
+
+def _require_usable_polygons_in_england(frame: gpd.GeoDataFrame, *, source: str) -> None:
+    """Refuse repaired boundaries that have no area or lie (partly) outside England."""
+    problems: list[Problem] = []
+    no_area = (frame.geometry.is_empty | (shapely.area(frame.geometry.values) <= 0)).to_numpy()
+    if no_area.any():
+        rows = tuple(int(i) + 1 for i in no_area.nonzero()[0][:5])
+        problems.append(Problem("has no area, even after repair", "geometry", rows, int(no_area.sum())))
+    west, south, east, north = ENGLAND_BOUNDS
+    bounds = frame.geometry.bounds
+    outside = (
+        ~no_area
+        & ~(
+            (bounds["minx"] >= west) & (bounds["maxx"] <= east) & (bounds["miny"] >= south) & (bounds["maxy"] <= north)
+        ).to_numpy()
+    )
+    if outside.any():
+        rows = tuple(int(i) + 1 for i in outside.nonzero()[0][:5])
+        problems.append(
+            Problem(
+                f"lies outside England (longitude {west} to {east}, latitude {south} to {north})",
+                "geometry",
+                rows,
+                int(outside.sum()),
+            )
+        )
+    if problems:
+        raise DataValidationError(source, problems)
+
+
 def read_imd_replacement(
     data: bytes | str | Path | BinaryIO, *, source: str, known_lsoas: pd.Index | None = None
 ) -> pd.DataFrame:
@@ -364,7 +447,26 @@ def read_population_replacement(
             what="LSOAs (2021) in England",
             complete=True,
         )
+        _require_plausible_england_total(int(frame["pop_total"].sum()), source=source)
     return frame
+
+
+def _require_plausible_england_total(total: int, *, source: str) -> None:
+    """Refuse a complete population file whose total for England is far from the shipped Census 2021 total."""
+    low = ENGLAND_POPULATION * (1 - ENGLAND_POPULATION_TOLERANCE)
+    high = ENGLAND_POPULATION * (1 + ENGLAND_POPULATION_TOLERANCE)
+    if not low <= total <= high:
+        raise DataValidationError(
+            source,
+            [
+                Problem(
+                    f"the file counts {total:,} residents in England; the shipped Census 2021 data counts "
+                    f"{ENGLAND_POPULATION:,}, and a newer estimate should be within "
+                    f"{ENGLAND_POPULATION_TOLERANCE:.0%} of it",
+                    "pop_total",
+                )
+            ],
+        )
 
 
 def read_boundary_replacement(
@@ -373,7 +475,8 @@ def read_boundary_replacement(
     """Read and validate a replacement boundary GeoJSON for one level, returning WGS84 polygons.
 
     The area code may be in any common property name (``LSOA21CD``, ``lsoa21_code`` ...). Coordinates in British
-    National Grid are detected and reprojected; invalid polygons are repaired.
+    National Grid are detected and reprojected, as is any declared coordinate system; invalid polygons are repaired;
+    a polygon with no area or outside England is refused.
     """
     if level not in BOUNDARY_CODE_COLUMN:
         raise ValueError(f"unknown boundary level '{level}'")
@@ -403,12 +506,10 @@ def read_boundary_replacement(
         )
     if frame.empty:
         raise DataValidationError(source, [Problem("has no features")])
-    bounds = frame.total_bounds
-    if frame.crs is None or abs(bounds[0]) > 180 or abs(bounds[2]) > 180:
-        frame = frame.set_crs("EPSG:27700" if abs(bounds[2]) > 180 else "EPSG:4326", allow_override=True)
-    frame = frame.to_crs("EPSG:4326")
-    frame = _check_boundaries(frame[[code, "geometry"]], level=level, source=source)
+    frame = _check_boundaries(frame[[code, "geometry"]].reset_index(drop=True), level=level, source=source)
+    frame = _to_longitude_latitude(frame, source=source)
     frame["geometry"] = [polygonal_part(g) for g in shapely.make_valid(frame.geometry.values)]
+    _require_usable_polygons_in_england(frame, source=source)
     if known_codes is not None:
         require_codes(
             frame[code].astype(str), known_codes, source=source, column=code, what="known area codes", complete=False

@@ -7,6 +7,7 @@ data and a crash mid-write never leaves half a file. Stored replacements are app
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 from dataclasses import dataclass
@@ -20,11 +21,14 @@ from phm_core.loaders import (
     AGE_BANDS,
     BOUNDARY_CODE_COLUMN,
     DOMAINS,
+    load_boundaries,
     read_boundary_replacement,
     read_imd_replacement,
     read_population_replacement,
 )
-from phm_core.validation import DataValidationError
+from phm_core.validation import MAX_ROWS_NAMED, DataValidationError, Problem
+
+logger = logging.getLogger(__name__)
 
 REPLACEABLE: dict[str, str] = {
     "imd": "Index of Multiple Deprivation (all LSOAs in England)",
@@ -34,6 +38,7 @@ REPLACEABLE: dict[str, str] = {
         for level in BOUNDARY_CODE_COLUMN
     },
 }
+PARTIAL_BOUNDARIES_LABEL = "Replace only the areas in my file (keep the shipped boundaries for the rest)"
 IMD_COLUMNS = [f"{domain}_{measure}" for domain in DOMAINS for measure in ("score", "rank", "decile")]
 POPULATION_COLUMNS = ["pop_total", *AGE_BANDS]
 
@@ -53,21 +58,65 @@ def replacements_dir(data_dir: Path) -> Path:
     return data_dir / "replacements"
 
 
-def validate_upload(kind: str, data: bytes, *, source: str, lsoa: pd.DataFrame) -> pd.DataFrame:
-    """Validate an uploaded file for ``kind``; raises :class:`DataValidationError` with the reasons."""
+def validate_upload(kind: str, data: bytes, *, source: str, lsoa: pd.DataFrame, partial: bool = False) -> pd.DataFrame:
+    """Validate an uploaded file for ``kind``; raises :class:`DataValidationError` with the reasons.
+
+    A boundary file must cover every area in use, unless ``partial``: then only the areas in the file are
+    replaced and the shipped boundaries are kept for the rest. Any unexpected failure while checking is turned
+    into a :class:`DataValidationError` (and logged), so a user sees a report, never a traceback.
+    """
+    if kind not in REPLACEABLE:
+        raise ValueError(f"unknown replacement kind '{kind}'; choose one of {', '.join(REPLACEABLE)}")
+    try:
+        return _validate(kind, data, source=source, lsoa=lsoa, partial=partial)
+    except DataValidationError:
+        raise
+    except Exception as error:  # every failure while checking a file becomes a report, not a traceback
+        logger.exception("Checking the uploaded file %r for %s failed unexpectedly", source, kind)
+        raise DataValidationError(
+            source,
+            [
+                Problem(
+                    f"could not be checked: an unexpected error occurred ({type(error).__name__}). The data in use is "
+                    "unchanged; check that the file is the kind described above, or ask the person who runs this app "
+                    "to look at the server log"
+                )
+            ],
+        ) from None
+
+
+def _validate(kind: str, data: bytes, *, source: str, lsoa: pd.DataFrame, partial: bool) -> pd.DataFrame:
     known_lsoas = pd.Index(lsoa["lsoa21_code"])
     if kind == "imd":
         return read_imd_replacement(data, source=source, known_lsoas=known_lsoas)
     if kind == "population":
         return read_population_replacement(data, source=source, known_lsoas=known_lsoas)
-    if kind.startswith("boundaries_"):
-        level = kind.removeprefix("boundaries_")
-        code = BOUNDARY_CODE_COLUMN[level]
-        source_codes = lsoa["lsoa21_code"] if level == "lsoa" else lsoa[_LSOA_LEVEL_COLUMN[level]]
-        return read_boundary_replacement(
-            data, level=level, source=source, known_codes=pd.Index(source_codes.unique(), name=code)
+    level = kind.removeprefix("boundaries_")
+    code = BOUNDARY_CODE_COLUMN[level]
+    source_codes = lsoa["lsoa21_code"] if level == "lsoa" else lsoa[_LSOA_LEVEL_COLUMN[level]]
+    in_use = pd.Index(source_codes.unique(), name=code)
+    frame = read_boundary_replacement(data, level=level, source=source, known_codes=in_use)
+    if partial:
+        shipped = load_boundaries(level)  # type: ignore[arg-type]
+        kept = shipped.loc[~shipped[code].isin(frame[code]), [code, "geometry"]]
+        merged = gpd.GeoDataFrame(pd.concat([kept, frame], ignore_index=True), geometry="geometry", crs="EPSG:4326")
+        merged.attrs["areas_in_file"] = len(frame)
+        return merged
+    absent = in_use.difference(pd.Index(frame[code]))
+    if len(absent):
+        examples = ", ".join(absent[:MAX_ROWS_NAMED])
+        raise DataValidationError(
+            source,
+            [
+                Problem(f"{len(absent):,} of the {len(in_use):,} areas in use are missing (e.g. {examples})", code),
+                Problem(
+                    "a boundary file replaces every boundary of its level, so it must cover every area in use. To "
+                    "replace only the areas in your file and keep the shipped boundaries for the rest, choose "
+                    f"'{PARTIAL_BOUNDARIES_LABEL}'"
+                ),
+            ],
         )
-    raise ValueError(f"unknown replacement kind '{kind}'; choose one of {', '.join(REPLACEABLE)}")
+    return frame
 
 
 _LSOA_LEVEL_COLUMN = {"msoa": "msoa21_code", "lad": "ltla24_code", "sub_icb": "sicbl24_code", "icb": "icb24_code"}
@@ -164,6 +213,7 @@ def replacement_boundaries(level: str, *, data_dir: Path) -> gpd.GeoDataFrame | 
 
 __all__ = [
     "REPLACEABLE",
+    "PARTIAL_BOUNDARIES_LABEL",
     "DataValidationError",
     "Replacement",
     "apply_table_replacements",

@@ -139,6 +139,11 @@ def validate_frame(
                 example = values[unparsable].iloc[0]
                 problems.append(Problem(f"value '{example}' is not a number", column.name, rows, count))
             finite = numbers.to_numpy(dtype=float, na_value=np.nan)
+            infinite = np.isinf(finite)
+            if infinite.any():
+                rows, count = _file_rows(infinite, header_rows=header_rows)
+                problems.append(Problem("must be a finite number", column.name, rows, count))
+                finite = np.where(infinite, np.nan, finite)
             if column.kind == "integer":
                 fractional = ~np.isnan(finite) & (np.abs(finite - np.round(finite)) > 1e-9)
                 if fractional.any():
@@ -154,7 +159,7 @@ def validate_frame(
                 if high.any():
                     rows, count = _file_rows(high, header_rows=header_rows)
                     problems.append(Problem(f"must be at most {column.maximum:g}", column.name, rows, count))
-            null = np.isnan(finite) & ~unparsable
+            null = np.isnan(finite) & ~unparsable & ~infinite
             out[column.name] = numbers
         if null.any() and not column.nullable:
             rows, count = _file_rows(null, header_rows=header_rows)
