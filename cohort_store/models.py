@@ -7,7 +7,9 @@ Tables (prefixed ``cohort_``, on their own metadata with their own Alembic migra
   it and when. Names are unique within an ICB on one geography version; saving a name again updates it.
 * ``cohort_export_audit``: one row per export of a cohort: when, by whom, what kind (a pseudonymised list or
   suppressed aggregates), the reason given, the criteria and footprint, how many rows, and the SHA-256 of the file.
-  Rows are only ever added.
+  Rows are only ever added: database triggers refuse updates and deletes, and each row carries the hash of the
+  row before and its own (``previous_hash``, ``row_hash``: a chain, see :mod:`cohort_store.audit_chain`); a
+  previous hash is unique, so two rows can never follow the same one.
 * ``cohort_neighbourhood``: the neighbourhoods a user has drawn inside an ICB on one geography version, each built
   from whole PCNs or from LSOAs, with a stable code given by the caller. Names are unique within the ICB and version.
 
@@ -126,15 +128,20 @@ class ExportAudit(ExportAuditBase, table=True):
     __table_args__ = (
         sa.CheckConstraint(_in("kind", ExportKind), name="ck_cohort_export_audit_kind"),
         sa.CheckConstraint("rows >= 0", name="ck_cohort_export_audit_rows"),
+        sa.UniqueConstraint("previous_hash", name="uq_cohort_export_audit_previous_hash"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     exported_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, index=True)
+    previous_hash: str = Field(max_length=64, description="row_hash of the row before (the first: all zeros)")
+    row_hash: str = Field(max_length=64, description="SHA-256 of this row's content and previous_hash")
 
 
 class ExportAuditPublic(ExportAuditBase):
     id: int
     exported_at: datetime
+    previous_hash: str
+    row_hash: str
 
 
 # --- user-defined neighbourhoods ---------------------------------------------------------------------------------

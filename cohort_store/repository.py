@@ -7,18 +7,22 @@ older callers working), and list functions return every version unless asked for
 Saving a cohort under a name already used in the ICB on that version updates it (one ``INSERT ... ON CONFLICT DO
 UPDATE``, so two people saving the same name at once never make two rows). Export audit rows are only added,
 never changed: every export needs a reason of at least ``MIN_REASON_LENGTH`` characters, checked here before
-anything is written. The neighbourhoods of an ICB on a version are replaced as a whole set in one transaction.
+anything is written. Each audit row is chained to the one before (its hash, in the same transaction; writers of
+the chain are serialised) and :func:`verify_export_chain` finds the first row changed or removed since. The
+neighbourhoods of an ICB on a version are replaced as a whole set in one transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
+from cohort_store import audit_chain
 from cohort_store.models import (
     MIN_REASON_LENGTH,
     ExportAudit,
@@ -41,6 +45,8 @@ MAX_USER_LENGTH = 200
 NEIGHBOURHOOD_FIELDS = ("name", "code", "built_from", "lsoa_codes", "pcn_codes")
 # Any fixed 32-bit number: with the ICB and version it serialises replacements of one set on PostgreSQL.
 _NEIGHBOURHOOD_LOCK_CLASS = 0x4E424844
+# Any fixed 64-bit number: serialises writers of the export audit chain on PostgreSQL.
+_EXPORT_CHAIN_LOCK_KEY = 0x50484D_41554454
 
 
 def _clean_name(name: str) -> str:
@@ -147,25 +153,86 @@ def record_export(
     if rows < 0:
         raise ValueError("rows cannot be negative")
     geography_version = check_geography_version(geography_version)
-    row = ExportAudit(
-        kind=ExportKind(kind),
-        reason=reason,
-        exported_by=exported_by,
-        icb_code=icb_code,
-        geography_version=geography_version,
-        footprint=footprint,
-        cohort_name=cohort_name,
-        criteria=dict(criteria),
-        rows=rows,
-        include_opted_out=include_opted_out,
-        file_name=file_name,
-        sha256=sha256,
-    )
+    values: dict[str, Any] = {
+        "kind": ExportKind(kind),
+        "reason": reason,
+        "exported_by": exported_by,
+        "icb_code": icb_code,
+        "geography_version": geography_version,
+        "footprint": footprint,
+        "cohort_name": cohort_name,
+        "criteria": audit_chain.canonical_criteria(criteria),
+        "rows": rows,
+        "include_opted_out": include_opted_out,
+        "file_name": file_name,
+        "sha256": sha256,
+        "exported_at": utc_now(),
+    }
     begin_write(session)
-    session.add(row)
-    session.commit()
+    try:
+        _lock_export_chain(session)
+        last = session.exec(select(ExportAudit.row_hash).order_by(sa.desc(ExportAudit.id)).limit(1)).first()
+        previous = last if last is not None else audit_chain.GENESIS_HASH
+        row = ExportAudit(**values, previous_hash=previous, row_hash=audit_chain.row_hash(values, previous))
+        session.add(row)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
     session.refresh(row)
     return ExportAuditPublic.model_validate(row)
+
+
+@dataclass(frozen=True)
+class ExportChainCheck:
+    """What :func:`verify_export_chain` found: how many rows it checked and the first broken one, if any."""
+
+    rows_checked: int
+    broken_row_id: int | None = None
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when every row is as it was written and none is missing between them."""
+        return self.broken_row_id is None
+
+
+def verify_export_chain(session: Session) -> ExportChainCheck:
+    """Walk the whole export audit trail in the order it was written and report the first broken row.
+
+    A row whose content no longer gives its hash was changed; a row that does not follow the hash of the row
+    before it means a row before it was removed (or changed and its hash recomputed). Removing the newest rows
+    cannot be seen from the chain alone.
+    """
+    expected = audit_chain.GENESIS_HASH
+    checked = 0
+    columns = [getattr(ExportAudit, field) for field in audit_chain.CHAIN_FIELDS]
+    statement = sa.select(ExportAudit.id, ExportAudit.previous_hash, ExportAudit.row_hash, *columns).order_by(
+        ExportAudit.id
+    )
+    for row in session.execute(statement.execution_options(yield_per=1_000)):
+        values = row._mapping
+        if values["previous_hash"] != expected:
+            return ExportChainCheck(
+                checked,
+                values["id"],
+                f"export audit row {values['id']} does not follow the row before it: a row before it was removed, "
+                "or changed and its hash recomputed",
+            )
+        if audit_chain.row_hash(values, values["previous_hash"]) != values["row_hash"]:
+            return ExportChainCheck(
+                checked, values["id"], f"export audit row {values['id']} has been changed since it was written"
+            )
+        expected = values["row_hash"]
+        checked += 1
+    return ExportChainCheck(checked)
+
+
+def _lock_export_chain(session: Session) -> None:
+    """Serialise writers of the audit chain on PostgreSQL until the transaction ends (SQLite: ``begin_write``
+    already has the database's write lock), so two exports at once cannot both follow the same row."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(sa.select(sa.func.pg_advisory_xact_lock(_EXPORT_CHAIN_LOCK_KEY)))
 
 
 def list_exports(

@@ -717,18 +717,32 @@ def export_panel(
             make=_list,
             file_name=list_name,
             key="cohort_download_list",
+            once=True,
             ready=reason_given(details) and count > 0,
             waiting=f"Describe the direct-care use (at least {MIN_REASON_LENGTH} characters); it is recorded.",
         )
 
 
 def audit_panel(icb_code: str) -> None:
-    """The most recent exports of this ICB's cohorts (the audit trail)."""
+    """The most recent exports of this ICB's cohorts (the audit trail), after checking the whole trail's hash chain:
+    a row changed or removed behind the app's back is named in a warning."""
     with session() as s:
+        chain = repository.verify_export_chain(s)
         rows = repository.list_exports(s, icb_code=icb_code, limit=20)
+    if not chain.ok:
+        st.error(
+            f"The export audit trail has been tampered with: {chain.problem}. That row and those after it cannot "
+            "be trusted. Tell your information governance lead; the database's backups hold the rows as written.",
+            icon=":material/gpp_bad:",
+        )
     if not rows:
         st.caption("No exports yet.")
         return
+    if chain.ok:
+        st.caption(
+            f"Audit trail checked: all {chain.rows_checked} exports (every ICB) are as they were written, none "
+            "removed between them."
+        )
     table = pd.DataFrame(
         [
             {

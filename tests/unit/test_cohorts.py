@@ -633,7 +633,7 @@ def engine(tmp_path):
 
 
 def test_migrations_have_their_own_version_table_and_match_the_models(engine) -> None:
-    assert cohort_db.current_revision(engine) == "0003"
+    assert cohort_db.current_revision(engine) == "0004"
     tables = set(sa.inspect(engine).get_table_names())
     assert {"cohort_saved", "cohort_export_audit", "cohort_alembic_version"} <= tables
     assert not any(t.startswith("maturity_") for t in tables)  # the cohort migrations made only their own tables
@@ -649,7 +649,7 @@ def test_migrations_have_their_own_version_table_and_match_the_models(engine) ->
         assert compare_metadata(context, COHORT_METADATA) == []
     assert not any(name.startswith(TABLE_PREFIX) for name in SQLModel.metadata.tables)
     cohort_db.upgrade_to_head(engine)  # running again changes nothing
-    assert cohort_db.current_revision(engine) == "0003"
+    assert cohort_db.current_revision(engine) == "0004"
 
 
 def test_cohorts_are_saved_reopened_updated_by_name_and_deleted(engine) -> None:

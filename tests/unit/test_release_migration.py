@@ -53,13 +53,22 @@ RELEASE_TABLES = {
     "cohort_saved",
     "cohort_export_audit",
 }
+
+
+class HexDigest:
+    """Equal to any SHA-256 in hex: the export audit chain's hashes, computed by the migration (verified below)."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and len(other) == 64 and all(c in "0123456789abcdef" for c in other)
+
+
 NEW_COLUMNS = {
     "maturity_organisation": {"geography_version": "2024-04", "area_code": None, "area_level": None},
     "maturity_assessment": {"archived_at": None},  # not archived: every old assessment stays in the lists
     "cohort_saved": {"geography_version": "2024-04"},
-    "cohort_export_audit": {"geography_version": "2024-04"},
+    "cohort_export_audit": {"geography_version": "2024-04", "previous_hash": HexDigest(), "row_hash": HexDigest()},
 }
-HEADS = {"maturity": "0003", "workshop": "0001", "cohort": "0003"}
+HEADS = {"maturity": "0003", "workshop": "0001", "cohort": "0004"}
 MIGRATION_SETS = {
     "maturity": maturity_db.MIGRATIONS_DIR,
     "workshop": workshop_db.MIGRATIONS_DIR,
@@ -364,6 +373,8 @@ def test_start_up_upgrades_a_release_database_and_loses_nothing(database_url: st
             assert cohorts.list_exports(s, geography_version="2026-04") == []
             assert {o.geography_version for o in maturity.list_organisations(s)} == {"2024-04"}
             assert cohorts.list_neighbourhoods(s, icb_code="E54000068", geography_version="2026-04") == []
+            chain = cohorts.verify_export_chain(s)  # the release's audit row was chained by the migration
+            assert chain.ok and chain.rows_checked == 1
     finally:
         engine.dispose()
 
