@@ -4,7 +4,7 @@ import streamlit as st
 
 from phm_core import loaders, replacements
 from phm_core.settings import data_dir
-from ui import access, data, layout
+from ui import access, data, layout, replacement_upload
 from ui.footprint import select_footprint
 from ui.geography_files import official_lookup_panel
 
@@ -43,10 +43,15 @@ kind = st.selectbox(
     "Table to replace", list(replacements.REPLACEABLE), format_func=replacements.REPLACEABLE.__getitem__, key="kind"
 )
 is_geojson = kind.startswith("boundaries_")
-upload = st.file_uploader(
-    "Your file (GeoJSON)" if is_geojson else "Your file (CSV, UTF-8, one row per LSOA 2021)",
-    type=["geojson", "json"] if is_geojson else ["csv"],
-    key=f"upload_{kind}",
+may_replace = access.require(access.Permission.WRITE, action="replace a table with your own file")
+upload = (
+    st.file_uploader(
+        "Your file (GeoJSON)" if is_geojson else "Your file (CSV, UTF-8, one row per LSOA 2021)",
+        type=["geojson", "json"] if is_geojson else ["csv"],
+        key=f"upload_{kind}",
+    )
+    if may_replace
+    else None
 )
 with st.expander("What the file must contain"):
     if kind == "imd":
@@ -70,19 +75,28 @@ with st.expander("What the file must contain"):
             "British National Grid coordinates (another system is converted if the file declares it). It must "
             "cover every area in use, unless you choose to replace only the areas in your file."
         )
-partial = is_geojson and st.checkbox(
-    replacements.PARTIAL_BOUNDARIES_LABEL,
-    key=f"partial_{kind}",
-    help="Without this, the file must have a boundary for every area in use, as it replaces them all.",
+partial = (
+    may_replace
+    and is_geojson
+    and st.checkbox(
+        replacements.PARTIAL_BOUNDARIES_LABEL,
+        key=f"partial_{kind}",
+        help="Without this, the file must have a boundary for every area in use, as it replaces them all.",
+    )
 )
 if upload is not None:
-    try:
-        frame = replacements.validate_upload(
-            kind, upload.getvalue(), source=upload.name, lsoa=data.base_lsoa_table(), partial=partial
-        )
-    except replacements.DataValidationError as error:
-        st.error(str(error))
+    check = replacement_upload.check_upload(
+        kind,
+        name=upload.name,
+        content=upload.getvalue(),
+        lsoa=data.base_lsoa_table(),
+        partial=partial,
+        signature=data.replacement_signature(),
+    )
+    if check.frame is None:
+        st.error(check.report)
     else:
+        frame = check.frame
         replaced = frame.attrs.get("areas_in_file")
         kept = f": {replaced:,} area(s) from your file, the shipped boundaries for the rest" if replaced else ""
         st.success(f"{upload.name} passed every check ({len(frame):,} rows{kept}).")
@@ -90,6 +104,7 @@ if upload is not None:
             access.Permission.WRITE, action="change the data in use"
         ):
             replacements.save_replacement(kind, frame, data_dir=data_dir(), original_name=upload.name)
+            replacement_upload.forget_upload_check()
             st.rerun()
 
 st.subheader("Geography versions (ICB boundaries)")

@@ -6,6 +6,7 @@ data and a crash mid-write never leaves half a file. Stored replacements are app
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 import os
@@ -21,6 +22,7 @@ from phm_core.loaders import (
     AGE_BANDS,
     BOUNDARY_CODE_COLUMN,
     DOMAINS,
+    ENGLAND_LSOA_COUNT,
     load_boundaries,
     read_boundary_replacement,
     read_imd_replacement,
@@ -41,6 +43,63 @@ REPLACEABLE: dict[str, str] = {
 PARTIAL_BOUNDARIES_LABEL = "Replace only the areas in my file (keep the shipped boundaries for the rest)"
 IMD_COLUMNS = [f"{domain}_{measure}" for domain in DOMAINS for measure in ("score", "rank", "decile")]
 POPULATION_COLUMNS = ["pop_total", *AGE_BANDS]
+
+
+# Upload caps per table kind, checked on the raw bytes before a file is parsed: a table of LSOAs has one row per
+# LSOA, so twice England's count leaves room for extra rows (Wales, totals) without letting a huge file through.
+MAX_TABLE_ROWS = 2 * ENGLAND_LSOA_COUNT
+MAX_TABLE_COLUMNS = 200
+MIN_BOUNDARY_FEATURE_LIMIT = 100
+_KIND_ARTICLE_NAME = {"imd": "an IMD file", "population": "a population file"}
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """The most data rows (features, for boundaries) and columns a replacement file of one kind may have."""
+
+    rows: int
+    columns: int | None
+
+
+def upload_limits(kind: str, *, lsoa: pd.DataFrame | None = None) -> UploadLimits:
+    """The caps for ``kind``: a boundary file may have twice as many features as areas in use (at least 100)."""
+    if kind.startswith("boundaries_"):
+        level = kind.removeprefix("boundaries_")
+        areas = ENGLAND_LSOA_COUNT if lsoa is None else _codes_in_use(lsoa, level).size
+        return UploadLimits(max(2 * areas, MIN_BOUNDARY_FEATURE_LIMIT), None)
+    return UploadLimits(MAX_TABLE_ROWS, MAX_TABLE_COLUMNS)
+
+
+def _require_within_limits(kind: str, data: bytes, *, source: str, lsoa: pd.DataFrame) -> None:
+    """Refuse a file over its kind's caps, counting on the raw bytes so that nothing large is parsed."""
+    limits = upload_limits(kind, lsoa=lsoa)
+    if kind.startswith("boundaries_"):
+        features = data.count(b'"Feature"')
+        if features > limits.rows:
+            raise DataValidationError(
+                source,
+                [
+                    Problem(
+                        f"has {features:,} features; at most {limits.rows:,} are accepted for "
+                        f"{REPLACEABLE[kind].removesuffix(' (GeoJSON)')} (twice the areas in use)"
+                    )
+                ],
+            )
+        return
+    lines = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+    rows = max(lines - 1, 0)
+    what = _KIND_ARTICLE_NAME[kind]
+    if rows > limits.rows:
+        raise DataValidationError(
+            source,
+            [Problem(f"has {rows:,} data rows; at most {limits.rows:,} are accepted for {what} (one row per LSOA)")],
+        )
+    header = data.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
+    columns = len(next(csv.reader([header]), []))
+    if limits.columns is not None and columns > limits.columns:
+        raise DataValidationError(
+            source, [Problem(f"has {columns:,} columns; at most {limits.columns:,} are accepted for {what}")]
+        )
 
 
 @dataclass(frozen=True)
@@ -68,6 +127,7 @@ def validate_upload(kind: str, data: bytes, *, source: str, lsoa: pd.DataFrame, 
     if kind not in REPLACEABLE:
         raise ValueError(f"unknown replacement kind '{kind}'; choose one of {', '.join(REPLACEABLE)}")
     try:
+        _require_within_limits(kind, data, source=source, lsoa=lsoa)
         return _validate(kind, data, source=source, lsoa=lsoa, partial=partial)
     except DataValidationError:
         raise
@@ -93,8 +153,7 @@ def _validate(kind: str, data: bytes, *, source: str, lsoa: pd.DataFrame, partia
         return read_population_replacement(data, source=source, known_lsoas=known_lsoas)
     level = kind.removeprefix("boundaries_")
     code = BOUNDARY_CODE_COLUMN[level]
-    source_codes = lsoa["lsoa21_code"] if level == "lsoa" else lsoa[_LSOA_LEVEL_COLUMN[level]]
-    in_use = pd.Index(source_codes.unique(), name=code)
+    in_use = _codes_in_use(lsoa, level)
     frame = read_boundary_replacement(data, level=level, source=source, known_codes=in_use)
     if partial:
         shipped = load_boundaries(level)  # type: ignore[arg-type]
@@ -120,6 +179,11 @@ def _validate(kind: str, data: bytes, *, source: str, lsoa: pd.DataFrame, partia
 
 
 _LSOA_LEVEL_COLUMN = {"msoa": "msoa21_code", "lad": "ltla24_code", "sub_icb": "sicbl24_code", "icb": "icb24_code"}
+
+
+def _codes_in_use(lsoa: pd.DataFrame, level: str) -> pd.Index:
+    source_codes = lsoa["lsoa21_code"] if level == "lsoa" else lsoa[_LSOA_LEVEL_COLUMN[level]]
+    return pd.Index(source_codes.unique(), name=BOUNDARY_CODE_COLUMN[level])
 
 
 def _atomic_write(path: Path, write: callable) -> None:  # type: ignore[valid-type]
@@ -216,10 +280,12 @@ __all__ = [
     "PARTIAL_BOUNDARIES_LABEL",
     "DataValidationError",
     "Replacement",
+    "UploadLimits",
     "apply_table_replacements",
     "list_replacements",
     "remove_replacement",
     "replacement_boundaries",
     "save_replacement",
+    "upload_limits",
     "validate_upload",
 ]
