@@ -2,10 +2,11 @@
 
 The database is the source of truth. Widget state is deleted when a user leaves a page, so every answer is saved
 as it is given (``on_change`` callbacks calling ``repository.save_answer``) and the widgets are filled again from
-the database whenever they are drawn. Text boxes send their value a moment after the respondent stops typing,
-and before a click elsewhere or closing the tab (``assets/keep_typed_text.js``, installed by the footer). A save
-that fails is kept in the session with what was given, shown with the reason, and can be retried: nothing is lost
-silently.
+the database when they are first drawn or when the saved value changed elsewhere (never on every run: that would
+overwrite what is being typed during a redraw). Text boxes send their value a moment after the respondent stops
+typing, and before a click elsewhere or closing the tab (``assets/keep_typed_text.js``, installed by the footer).
+A save that fails is kept in the session with what was given, shown with the reason, and can be retried: nothing
+is lost silently.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 ERRORS_STATE = "maturity_save_errors"
 POSITION_STATE = "maturity_position"
+SHOWN_STATE = "maturity_shown_answers"
+_NOTHING = object()
 
 ANSWER_FIELDS = ("current_stage", "target_stage", "target_date", "confidence", "evidence_notes", "evidence_links")
 FIELD_LABELS = {
@@ -96,12 +99,30 @@ def _save_field(respondent_id: int, component_id: str, field: str, *, retry: boo
     value = errors[key].value if retry and key in errors else st.session_state.get(key)
     try:
         with session() as s:
-            repository.save_answer(s, respondent_id, component_id, **{field: _saved_value(field, value)})
+            saved = repository.save_answer(s, respondent_id, component_id, **{field: _saved_value(field, value)})
     except Exception as error:  # any failure must reach the respondent, not vanish
         logger.warning("answer not saved (respondent %s, %s, %s): %s", respondent_id, component_id, field, error)
         errors[key] = UnsavedAnswer(component_id, field, value, str(error))
     else:
         errors.pop(key, None)
+        shown_answers()[key] = _widget_value(saved, field)  # what the box holds is saved: leave it as it is
+
+
+def shown_answers() -> dict[str, object]:
+    """The saved value each answer widget was last filled from (or saved from), by widget key, in this session."""
+    return st.session_state.setdefault(SHOWN_STATE, {})
+
+
+def fill_from_saved(key: str, saved_value: object) -> None:
+    """Fill a widget from the database when it is first drawn, or when the saved value changed elsewhere.
+
+    Never on every run: writing the widget's state sends its value to the browser, which can overwrite what the
+    respondent is typing at that moment with the value saved a second earlier.
+    """
+    shown = shown_answers()
+    if key not in st.session_state or shown.get(key, _NOTHING) != saved_value:
+        st.session_state[key] = saved_value
+    shown[key] = saved_value
 
 
 def _retry(respondent_id: int, component_id: str) -> None:
@@ -152,7 +173,7 @@ def answer_component(
     for field in ANSWER_FIELDS:
         key = answer_key(field, component.id)
         if key not in errors:
-            st.session_state[key] = _widget_value(answer, field)
+            fill_from_saved(key, _widget_value(answer, field))
     capability = framework.capability(component.capability_id)
     st.subheader(f"{component.label}")
     st.caption(f"{capability.label} - {component.summary}")

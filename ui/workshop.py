@@ -23,6 +23,7 @@ from maturity.models import AnswerPublic, utc_now
 from phm_core.settings import database_url, display_time_zone
 from ui import access
 from ui import maturity as maturity_ui
+from ui.maturity_answers import fill_from_saved, shown_answers
 from workshop import db as workshop_db
 from workshop import service
 from workshop.figures import qr_code_svg, stage_distribution_figure
@@ -375,12 +376,14 @@ def _save(code: str, token: str, component_id: str, field: str) -> None:
         value = value if isinstance(value, str) and value.strip() else None
     try:
         with session() as s:
-            service.save_participant_answer(s, code, token, component_id, **{field: value})
+            saved = service.save_participant_answer(s, code, token, component_id, **{field: value})
     except (ValueError, PermissionError, LookupError) as error:
         logger.info("workshop answer not saved (%s, %s): %s", component_id, field, error)
         save_errors()[key] = str(error)
     else:
         save_errors().pop(key, None)
+        stored = getattr(saved, field)
+        shown_answers()[key] = (stored or "") if field == "evidence_notes" else stored  # the box holds what is saved
 
 
 def participant_questions(
@@ -397,7 +400,7 @@ def participant_questions(
     for field, value in values.items():
         key = _answer_key(field, component.id)
         if key not in errors:
-            st.session_state[key] = value
+            fill_from_saved(key, value)  # not on every run: that could overwrite a note being typed
     st.subheader(component.label)
     st.caption(f"{framework.capability(component.capability_id).label} - {component.summary}")
     if component.questions:
