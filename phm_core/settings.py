@@ -12,6 +12,8 @@ DEFAULT_DATA_DIR = PROJECT_ROOT / ".data"
 DATA_DIR_ENV = "PHM_DATA_DIR"
 DATABASE_URL_ENV = "DATABASE_URL"
 TIME_ZONE_ENV = "PHM_TIME_ZONE"
+# Without login configured nobody is known, so the pseudonymised (person-level) list is off unless this is set.
+PERSON_LEVEL_EXPORT_WITHOUT_LOGIN_ENV = "PHM_ALLOW_PERSON_LEVEL_EXPORT_WITHOUT_LOGIN"
 # Times are stored in UTC and shown in UK time: GMT, or BST (GMT+1) from the last Sunday of March to October's.
 DEFAULT_TIME_ZONE = "Europe/London"
 
@@ -33,6 +35,15 @@ def database_url() -> str:
     if url:
         return url
     return f"sqlite:///{data_dir() / 'phm_navigator.sqlite'}"
+
+
+def person_level_export_without_login() -> bool:
+    """Whether the pseudonymised list may be downloaded when no login is configured (default: no).
+
+    An administrator turns it on with ``PHM_ALLOW_PERSON_LEVEL_EXPORT_WITHOUT_LOGIN=1`` (or ``true``/``yes``/``on``),
+    for an app on ``127.0.0.1`` used by one person. With login configured, roles decide and this is not read.
+    """
+    return os.environ.get(PERSON_LEVEL_EXPORT_WITHOUT_LOGIN_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def display_time_zone() -> ZoneInfo:

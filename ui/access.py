@@ -11,8 +11,10 @@ every action that writes, exports person-level data or runs a live session::
     facilitators = ["raj.patel@nhs.net"]
     participants_need_login = false    # workshop participants join with the code alone (the default)
 
-Without an ``[auth]`` section there is no login and everyone may do everything: the app is meant to run on
-``127.0.0.1`` for one person or a trusted room (see docs/deployment.md before exposing it).
+Without an ``[auth]`` section there is no login and everyone may do everything, except download the
+pseudonymised (person-level) list, which is off unless ``PHM_ALLOW_PERSON_LEVEL_EXPORT_WITHOUT_LOGIN=1``
+(phm_core.settings): the app is meant to run on ``127.0.0.1`` for one person or a trusted room (see
+docs/deployment.md before exposing it).
 """
 
 from __future__ import annotations

@@ -21,11 +21,11 @@ import streamlit as st
 
 from cohort_store import exports, repository
 from cohort_store.models import MIN_REASON_LENGTH, ExportKind
-from phm_core import cohorts, geography, geoversions
+from phm_core import cohorts, geography, geoversions, settings
 from phm_core.cohorts import MAX_AGE, MAX_EXCLUSIONS, MAX_GROUPS, CohortCriteria, CohortDefinition, CohortIndex
 from phm_core.segmentation import RISK_TIER_LABELS, RISK_TIERS, SEGMENT_KEYS, SEGMENT_LABELS
 from phm_core.synth.schema import CONDITION_LABELS, CONDITION_NAMES, FRAILTY_CATEGORIES, SEXES
-from ui import access, cohort_db, data, synthetic
+from ui import access, cohort_db, data, single_use_downloads, synthetic
 from ui import risk as risk_ui
 from ui.footprint import choose
 
@@ -610,12 +610,15 @@ def audited_download(
     key: str,
     ready: bool,
     waiting: str,
+    once: bool = False,
 ) -> None:
     """A CSV download whose file (and audit row) ``make`` writes only when the button is clicked; disabled with
-    the ``waiting`` caption until ``ready`` (a reason given)."""
+    the ``waiting`` caption until ``ready`` (a reason given). With ``once`` (person-level files) the file's URL
+    answers only that click's requests: each download is one click, one audit row and one transfer
+    (ui/single_use_downloads.py)."""
     st.download_button(
         label,
-        data=make,
+        data=single_use_downloads.once(make) if once else make,
         file_name=file_name,
         mime="text/csv",
         key=key,
@@ -625,6 +628,14 @@ def audited_download(
     )
     if not ready:
         st.caption(waiting)
+
+
+PERSON_LEVEL_OFF_WITHOUT_LOGIN = (
+    "The pseudonymised list is off because no login is configured, so the app cannot tell who downloads it. "
+    "An administrator can set up login (docs/deployment.md): PHM leads and admins may then download it. "
+    "For one person using the app on their own computer, an administrator can instead start the app with "
+    f"{settings.PERSON_LEVEL_EXPORT_WITHOUT_LOGIN_ENV}=1."
+)
 
 
 # --- exports --------------------------------------------------------------------------------------------------------
@@ -689,6 +700,9 @@ def export_panel(
             st.markdown(
                 "\n".join(f"- `{column}`: {note}" for column, note in cohorts.PSEUDONYMISED_COLUMN_NOTES.items())
             )
+        if not access.login_configured() and not settings.person_level_export_without_login():
+            st.info(PERSON_LEVEL_OFF_WITHOUT_LOGIN, icon=":material/lock:")
+            return
         if not access.allowed(access.Permission.EXPORT_PERSON_LEVEL):
             access.require(access.Permission.EXPORT_PERSON_LEVEL, action="export a pseudonymised list")
             return

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from cohort_store import repository
 from cohort_store.db import make_engine
 from phm_core.cohorts import CohortCriteria, CohortDefinition
-from phm_core.settings import database_url
+from phm_core.settings import PERSON_LEVEL_EXPORT_WITHOUT_LOGIN_ENV, database_url
 from phm_core.synth.io import SAMPLE_FRACTION_ENV
 from ui import cohorts as ui_cohorts
 from ui import risk as risk_ui
@@ -28,6 +28,9 @@ SNEE = {"geo": "2024-04", "icb": "E54000023"}
 @pytest.fixture(autouse=True)
 def _small_sample(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(SAMPLE_FRACTION_ENV, "0.05")
+    # No login in these tests: the pseudonymised list is shown only with this setting (see
+    # test_cohorts_person_level_export.py for the page without it).
+    monkeypatch.setenv(PERSON_LEVEL_EXPORT_WITHOUT_LOGIN_ENV, "1")
 
 
 def _metrics(at) -> dict[str, str]:
