@@ -66,7 +66,7 @@ with st.expander("Add an organisation (ICB/ICS, place or PCN)", expanded=not org
                 st.error(f"The organisation was not added: {error}")
             else:
                 st.session_state[ui.NEW_ORGANISATION_STATE] = added.id  # the new assessment's, next
-                ui.flash(f"Added {ui.organisation_label(added)}.")
+                ui.flash(f"Added {ui.escape_markdown(ui.organisation_label(added))}.")
                 st.rerun()
 
 st.subheader("2. New assessment")
@@ -103,7 +103,7 @@ else:
                 st.error(f"The assessment was not opened: {error}")
             else:
                 st.session_state[ui.ASSESSMENT_STATE] = created.id
-                ui.flash(f"Opened '{created.title}'. Send colleagues its questionnaire link below.")
+                ui.flash(f"Opened '{ui.escape_markdown(created.title)}'. Send colleagues its questionnaire link below.")
                 st.rerun()
 
 st.subheader("3. Assessments")
@@ -118,7 +118,7 @@ for row in overview:
         info, answer, results, toggle = st.columns([5, 2, 2, 1.4], vertical_alignment="center")
         status = ":green-badge[Open]" if is_open else ":gray-badge[Closed]"
         info.markdown(
-            f"**{assessment.title}** {status}  \n{ui.organisation_label(organisation)} - "
+            f"**{ui.escape_markdown(assessment.title)}** {status}  \n{ui.escape_markdown(ui.organisation_label(organisation))} - "
             f"{assessment.assessment_date:%d %b %Y} - {respondents} respondent{'' if respondents == 1 else 's'}"
         )
         with answer:
@@ -140,7 +140,7 @@ for row in overview:
         ) and access.require(access.Permission.WRITE, action="close or reopen an assessment"):
             with ui.session() as s:
                 repository.set_assessment_status(s, assessment.id, "closed" if is_open else "open")
-            ui.flash(f"{'Closed' if is_open else 'Reopened'} '{assessment.title}'.")
+            ui.flash(f"{'Closed' if is_open else 'Reopened'} '{ui.escape_markdown(assessment.title)}'.")
             st.rerun()
         if is_open:
             st.caption("Questionnaire link for colleagues (each person gets their own resume link when they start):")

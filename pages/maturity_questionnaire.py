@@ -61,8 +61,8 @@ ui.set_query(respondent=respondent.resume_token)
 with ui.session() as s:
     answers = repository.answers_for_respondent(s, respondent.id)
 done = answers_ui.answered_components(answers)
-role = f", {respondent.role}" if respondent.role else ""
-st.markdown(f"Answering as **{respondent.display_name}**{role}.")
+role = f", {ui.escape_markdown(respondent.role)}" if respondent.role else ""
+st.markdown(f"Answering as **{ui.escape_markdown(respondent.display_name)}**{role}.")
 with st.expander("Your personal link: use it to come back later", icon=":material/bookmark:"):
     st.code(
         ui.page_url(ui.QUESTIONNAIRE_PAGE, assessment=assessment.id, respondent=respondent.resume_token), language=None

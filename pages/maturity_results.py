@@ -28,7 +28,8 @@ framework = result.framework
 
 n = result.n_respondents
 st.caption(
-    f"{ui.organisation_label(organisation)} - {assessment.title} - {assessment.assessment_date:%d %B %Y} - "
+    f"{ui.escape_markdown(ui.organisation_label(organisation))} - {ui.escape_markdown(assessment.title)} - "
+    f"{assessment.assessment_date:%d %B %Y} - "
     f"{'open' if assessment.status == 'open' else 'closed'} - {n} respondent{'' if n == 1 else 's'} - framework {framework.key}"
 )
 ui.small_numbers_note(result)
@@ -114,14 +115,16 @@ else:
     )
     ui.next_steps_section(suggest_next_steps(result), framework)
 
-st.subheader(f"History of {organisation.name}")
+st.subheader(f"History of {ui.escape_markdown(organisation.name)}")
 if previous_result is None:
     st.info(
         "This is the organisation's first assessment. Run a new round later (Assessments page) to see the trend and what changed."
     )
 else:
     st.plotly_chart(figures.history_figure(history, framework), key="mr_history")
-    st.markdown(f"**Change since the previous round** ({previous.title}, {previous.assessment_date:%d %b %Y}):")
+    st.markdown(
+        f"**Change since the previous round** ({ui.escape_markdown(previous.title)}, {previous.assessment_date:%d %b %Y}):"
+    )
     changes = tables.change_table(compare_results(previous_result, result))
     st.dataframe(changes, hide_index=True, key="mr_changes", height=ui.table_height(changes))
 

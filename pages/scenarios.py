@@ -9,6 +9,7 @@ from ui import cohorts as cohorts_ui
 from ui import data, layout, synthetic
 from ui import scenarios as scenarios_ui
 from ui.footprint import select_footprint
+from ui.maturity import escape_markdown
 
 footprint, lsoa = select_footprint()
 footprint = synthetic.person_level_footprint(footprint)
@@ -30,7 +31,7 @@ mask = index.mask(criteria, within=inside)
 eligible = int(mask.sum())
 cohort_text = cohorts.cohort_sentence(cohort_label, cohorts.describe_criteria(criteria, names=names))
 st.metric("People eligible", cohorts.format_count(eligible))
-st.caption(cohort_text + ".")
+st.caption(escape_markdown(cohort_text) + ".")  # names typed by users, shown as typed
 
 st.subheader("2. Assumptions")
 edited = scenarios_ui.assumption_inputs(intervention)

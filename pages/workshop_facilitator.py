@@ -86,7 +86,7 @@ with ui.session() as s:
     agreements = service.agreements_for(s, live_id)
 is_open = live.is_open_at(ui.service_now())
 
-st.header(live.title, divider="blue")
+st.header(maturity_ui.escape_markdown(live.title), divider="blue")
 if is_open:
     ui.join_panel(live)
 else:

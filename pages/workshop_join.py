@@ -75,9 +75,9 @@ if token is None:
         join_limiter().record_failure(client_id(), code)
         ask_for_code(problem=f"Cannot join: {error}. Type the code again:", typed=service.format_code(code))
     join_limiter().record_success(client_id())
-    st.title(live.title)
+    st.title(maturity_ui.escape_markdown(live.title))
     st.markdown(
-        f"You are joining **{assessment.title}**, a self-assessment of population health management maturity. "
+        f"You are joining **{maturity_ui.escape_markdown(assessment.title)}**, a self-assessment of population health management maturity. "
         "You will see one question at a time as the facilitator moves the room on. Your answers are saved as you "
         "give them; the room sees only how many chose each stage."
     )
@@ -110,8 +110,8 @@ except PermissionError as error:
 ui.remember_token(code, token)
 maturity_ui.set_query(code=code, p=token)
 live = view.live
-st.title(live.title)
-st.caption(f"Taking part as {view.participant.display_name}")
+st.title(maturity_ui.escape_markdown(live.title))
+st.caption(f"Taking part as {maturity_ui.escape_markdown(view.participant.display_name)}")
 done = {cid for cid, a in view.answers.items() if a.current_stage is not None}
 
 if not view.is_open:

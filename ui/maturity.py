@@ -7,6 +7,7 @@ state (which assessment, the resume token) lives in the URL and ``st.session_sta
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import partial
@@ -205,11 +206,22 @@ def show_flash() -> None:
         st.success(message, icon=":material/check_circle:")
 
 
+#: Characters escaped anywhere in user text: emphasis, code, links and images, HTML, headings, tables, formulas and
+#: Streamlit's colour directives.
+MARKDOWN_SPECIAL = "\\`*_[]<>#|~$"
+#: Escaped at the start of a line only: list items (``-``, ``+``, ``1.``, ``1)``) and setext headings (``===``).
+_LINE_START_MARKER = re.compile(r"^(\s*)([-+=]|\d+[.)])", re.MULTILINE)
+#: Autolinks (``http://``, ``www.``, ``mail@host``) are found in the text after escapes are read, so a backslash
+#: cannot stop them: an invisible word joiner breaks the pattern instead.
+_AUTOLINK = re.compile(r"(:)(//)|\b(www)(\.)|(@)(\w)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
+
+
 def escape_markdown(text: str) -> str:
-    """Text shown literally in Markdown (``$`` would start a formula, ``*`` and ``_`` emphasis)."""
-    for character in "\\`*_[]$<>#|~":
-        text = text.replace(character, "\\" + character)
-    return text
+    """User text shown literally in Markdown: no heading, list, link, image, HTML, formula or autolink."""
+    text = "".join("\\" + c if c in MARKDOWN_SPECIAL else c for c in text)
+    text = _LINE_START_MARKER.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], text)
+    return _AUTOLINK.sub(lambda m: WORD_JOINER.join(g for g in m.groups() if g), text)
 
 
 def problems_markdown(message: str) -> str:
@@ -346,8 +358,8 @@ def choose_assessment(
             st.warning(f"There is no assessment number {wanted} (it may have been deleted). Choose one below.")
         else:
             st.warning(
-                f"'{archived.title}' is archived: restore it on the Assessments page (Manage an assessment) to see "
-                "it again. Choose another one below."
+                f"'{escape_markdown(archived.title)}' is archived: restore it on the Assessments page (Manage an "
+                "assessment) to see it again. Choose another one below."
             )
         wanted = None
     if wanted is None:

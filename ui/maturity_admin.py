@@ -97,7 +97,9 @@ def _details(assessment: AssessmentPublic, organisations: Mapping[int, Organisat
                 st.error(f"Nothing was changed: {error}")
             else:
                 ui.flash(
-                    f"Saved the changes to '{saved.title}'." if saved != assessment else "There was nothing to change."
+                    f"Saved the changes to '{ui.escape_markdown(saved.title)}'."
+                    if saved != assessment
+                    else "There was nothing to change."
                 )
                 st.rerun()
 
@@ -133,7 +135,10 @@ def _respondents(assessment: AssessmentPublic) -> None:
         with ui.session() as s:
             token = repository.personal_link_token(s, who, actor=actor())
         st.code(ui.page_url(ui.QUESTIONNAIRE_PAGE, assessment=aid, respondent=token), language=None)
-        st.caption(f"The link of {names[who]}: anyone with it can change their answers. Showing it is recorded.")
+        st.caption(
+            f"The link of {ui.escape_markdown(names[who])}: anyone with it can change their answers. "
+            "Showing it is recorded."
+        )
 
     if len(people) < 2:
         return
@@ -160,9 +165,9 @@ def _respondents(assessment: AssessmentPublic) -> None:
     with ui.session() as s:
         plan = repository.plan_merge(s, keep_id=keep, merge_id=merge)
     st.caption(
-        f"After the merge {names[keep]} has {len(plan.from_kept) + len(plan.from_merged)} answers: "
-        f"{len(plan.from_kept)} of their own and {len(plan.from_merged)} from {names[merge]} (newer, or not "
-        "answered by the first)."
+        f"After the merge {ui.escape_markdown(names[keep])} has {len(plan.from_kept) + len(plan.from_merged)} answers: "
+        f"{len(plan.from_kept)} of their own and {len(plan.from_merged)} from {ui.escape_markdown(names[merge])} "
+        "(newer, or not answered by the first)."
     )
     confirmed = st.checkbox("I have checked: they are the same person", key=f"ma_merge_confirm_{aid}")
     if st.button("Merge", key=f"ma_merge_{aid}", icon=":material/merge:") and access.require(
@@ -177,7 +182,10 @@ def _respondents(assessment: AssessmentPublic) -> None:
         except (ValueError, LookupError) as error:
             st.error(f"Nothing was merged: {error}")
         else:
-            ui.flash(f"Merged {names[merge]} into {kept.display_name}; the newer answer was kept for each component.")
+            ui.flash(
+                f"Merged {ui.escape_markdown(names[merge])} into {ui.escape_markdown(kept.display_name)}; "
+                "the newer answer was kept for each component."
+            )
             st.rerun()
 
 
@@ -206,7 +214,9 @@ def _archive_or_delete(assessment: AssessmentPublic) -> None:
         ):
             with ui.session() as s:
                 repository.restore_assessment(s, aid, actor=actor())
-            ui.flash(f"Restored '{assessment.title}'. It is closed: reopen it above to take answers.")
+            ui.flash(
+                f"Restored '{ui.escape_markdown(assessment.title)}'. It is closed: reopen it above to take answers."
+            )
             st.rerun()
     else:
         st.markdown(
@@ -218,7 +228,7 @@ def _archive_or_delete(assessment: AssessmentPublic) -> None:
         ):
             with ui.session() as s:
                 repository.archive_assessment(s, aid, actor=actor())
-            ui.flash(f"Archived '{assessment.title}'. Choose it under Manage to restore it.")
+            ui.flash(f"Archived '{ui.escape_markdown(assessment.title)}'. Choose it under Manage to restore it.")
             st.rerun()
     with ui.session() as s:
         n_people = len(repository.list_respondents(s, aid))
@@ -226,7 +236,7 @@ def _archive_or_delete(assessment: AssessmentPublic) -> None:
         f"**Delete** the assessment with its {n_people} respondent{'' if n_people == 1 else 's'} and all their "
         "answers, for good. Only a record that it was deleted stays. To be sure, type its title."
     )
-    typed = st.text_input(f"Type '{assessment.title}' to confirm", key=f"ma_delete_confirm_{aid}")
+    typed = st.text_input(f"Type '{ui.escape_markdown(assessment.title)}' to confirm", key=f"ma_delete_confirm_{aid}")
     if st.button("Delete for good", key=f"ma_delete_{aid}", icon=":material/delete_forever:") and access.require(
         access.Permission.WRITE, action="delete an assessment"
     ):
@@ -237,7 +247,7 @@ def _archive_or_delete(assessment: AssessmentPublic) -> None:
             repository.delete_assessment(s, aid, actor=actor())
         if st.session_state.get(ui.ASSESSMENT_STATE) == aid:
             del st.session_state[ui.ASSESSMENT_STATE]
-        ui.flash(f"Deleted '{assessment.title}' with its respondents and answers.")
+        ui.flash(f"Deleted '{ui.escape_markdown(assessment.title)}' with its respondents and answers.")
         st.rerun()
 
 

@@ -137,7 +137,8 @@ def _describe_changes(change: ModePreview) -> None:
 
 
 def _done_message(mode: str, imported: AssessmentPublic, file_name: str, preview: ImportPreview) -> str:
-    title, when = imported.title, f"{imported.assessment_date:%d %b %Y}"
+    title, when = ui.escape_markdown(imported.title), f"{imported.assessment_date:%d %b %Y}"
+    file_name = ui.escape_markdown(file_name)
     summary = preview.modes[mode].summary()
     if mode == "replace":
         return f"Replaced '{title}' ({when}) with {file_name}. {summary}"

@@ -490,7 +490,8 @@ def maturity_slide(footprint: geography.Footprint) -> None:
     radar.update_polars(angularaxis_tickfont_size=round(16 * screen_scale()))
     chart(radar, "slide_radar")
     st.caption(
-        f"{organisation}: {assessment.title} ({assessment.assessment_date:%d %b %Y}), "
+        f"{maturity_ui.escape_markdown(organisation)}: {maturity_ui.escape_markdown(assessment.title)} "
+        f"({assessment.assessment_date:%d %b %Y}), "
         f"{result.n_respondents} respondents. Median current stage against median "
         "target, scored 1 (Emerging) to 4 (Thriving)."
     )
