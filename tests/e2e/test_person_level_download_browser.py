@@ -95,10 +95,13 @@ def test_each_download_of_the_list_is_one_audited_fetch(browser, app_url: str, d
         page.goto(app_url + COHORTS)
         page.get_by_text(FINISHED).first.wait_for(timeout=240_000)  # generates the population, trains the models
         page.get_by_role("heading", name="Cohort builder (SYNTHETIC)").wait_for()
-        page.get_by_role("textbox", name="Details (recorded)").fill("Frailty MDT, Colchester PCN, March")
+        # The text is sent when the box loses focus, or 800 ms after the last key press (assets/keep_typed_text.js),
+        # whichever comes first: count runs from before typing, and wait for the button to be enabled.
         before = page.evaluate("window.__phmRuns")
+        page.get_by_role("textbox", name="Details (recorded)").fill("Frailty MDT, Colchester PCN, March")
         page.keyboard.press("Tab")
         _wait_settled(page, before)
+        page.locator("button:not([disabled])", has_text="Download the list").first.wait_for()
         assert _list_exports(data_dir) == []
 
         first_url, first = _download_list(page)
