@@ -105,7 +105,10 @@ def _save_field(respondent_id: int, component_id: str, field: str, *, retry: boo
         errors[key] = UnsavedAnswer(component_id, field, value, str(error))
     else:
         errors.pop(key, None)
-        shown_answers()[key] = _widget_value(saved, field)  # what the box holds is saved: leave it as it is
+        if retry:  # the widget may have been reset meanwhile: fill it again with what is now saved
+            shown_answers().pop(key, None)
+        else:  # what the widget holds is saved: leave it as it is
+            shown_answers()[key] = _widget_value(saved, field)
 
 
 def shown_answers() -> dict[str, object]:

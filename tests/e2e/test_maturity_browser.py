@@ -175,14 +175,25 @@ def test_notes_typed_while_the_page_redraws_are_kept(browser, app_url: str, data
     else: the note is saved as typed (no need to leave the box) and is there when the page is opened again."""
     page, engine, saved_notes = new_respondent(browser, app_url, data_dir, name="Respondent Three")
     notes = "Typed at once while the page was still redrawing after the stage was picked"
+    page.get_by_role("textbox", name="Evidence notes").evaluate("box => { box.dataset.first = 'yes'; }")  # see below
     radio(page, "Current stage").get_by_text("1 Emerging").click()
     page.get_by_role("textbox", name="Evidence notes").press_sequentially(notes, delay=25)  # no waiting
+    focused = page.evaluate("() => [document.activeElement.dataset.first, document.activeElement.value]")
 
     def notes_saved() -> bool:
         """the typed note in the database"""
         return saved_notes() == [notes]
 
-    wait_until(notes_saved)
+    try:
+        wait_until(notes_saved)
+    except AssertionError as error:  # say what was saved and what the box holds
+        shown = page.get_by_role("textbox", name="Evidence notes").input_value()
+        errors = page.locator("[data-testid='stAlert']").all_inner_texts()
+        same = page.get_by_role("textbox", name="Evidence notes").evaluate("box => box.dataset.first")  # redrawn?
+        raise AssertionError(
+            f"{error}: saved {saved_notes()!r}, box {shown!r} (the box typed into: {same!r}), alerts {errors!r}, "
+            f"focus after typing {focused!r}"
+        ) from None
     settled(page)
     no_exception(page)
     assert page.get_by_role("textbox", name="Evidence notes").input_value() == notes
